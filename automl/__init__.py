@@ -1,0 +1,101 @@
+"""automl: a plugin-based AutoML framework.
+
+The public Python API. Plugin authors import everything they need from here::
+
+    from automl import ModelSpec, Params, Task, hookimpl
+
+Attributes other than the plugin-author basics load on first use, so ``import automl`` stays
+cheap (no pandas, scikit-learn, torch or Ray).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from automl.errors import (
+    AutomlError,
+    DataError,
+    ExecutorError,
+    ExitCode,
+    PluginError,
+    RecipeError,
+    RecipeIssue,
+)
+from automl.hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from automl.recipe import Recipe, ResolvedRecipe, load_recipe
+    from automl.registry import PluginRegistry
+    from automl.specs import (
+        API_VERSION,
+        ComponentKind,
+        DataSourceSpec,
+        DeployerSpec,
+        MetricSpec,
+        ModelSpec,
+        NoParams,
+        Params,
+        SourceContext,
+        Task,
+    )
+
+_LAZY = {
+    "API_VERSION": "automl.specs",
+    "ComponentKind": "automl.specs",
+    "DataSourceSpec": "automl.specs",
+    "DeployerSpec": "automl.specs",
+    "MetricSpec": "automl.specs",
+    "ModelSpec": "automl.specs",
+    "NoParams": "automl.specs",
+    "Params": "automl.specs",
+    "SourceContext": "automl.specs",
+    "Task": "automl.specs",
+    "PluginRegistry": "automl.registry",
+    "Recipe": "automl.recipe",
+    "ResolvedRecipe": "automl.recipe",
+    "load_recipe": "automl.recipe",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'automl' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "API_VERSION",
+    "AutomlError",
+    "ComponentKind",
+    "DataError",
+    "DataSourceSpec",
+    "DeployerSpec",
+    "ExecutorError",
+    "ExitCode",
+    "MetricSpec",
+    "ModelSpec",
+    "NoParams",
+    "Params",
+    "PluginError",
+    "PluginRegistry",
+    "Recipe",
+    "RecipeError",
+    "RecipeIssue",
+    "ResolvedRecipe",
+    "SourceContext",
+    "Task",
+    "__version__",
+    "hookimpl",
+    "load_recipe",
+]

@@ -1,0 +1,230 @@
+"""The ``automl`` command: parses arguments, calls the Python API, renders with rich.
+
+Kept thin and light to import: rich, pydantic and the plugins load inside the commands that need
+them, so ``automl --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from automl import __version__
+from automl.errors import EXIT_CODE_MEANINGS, AutomlError, ExitCode
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from automl.registry import PluginRegistry
+
+_EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
+    f"  {int(code):>3}  {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()
+)
+
+
+@dataclass
+class CliState:
+    """Options of the ``automl`` group, shared with every command."""
+
+    debug: bool = False
+    verbose: int = 0
+    disabled: tuple[str, ...] = ()
+    _registry: PluginRegistry | None = field(default=None, repr=False)
+
+    def registry(self) -> PluginRegistry:
+        """The plugin registry, discovered on first use."""
+        if self._registry is None:
+            from automl.registry import PluginRegistry
+
+            self._registry = PluginRegistry.discover(disabled=self.disabled)
+        return self._registry
+
+
+def _stdout() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _configure_logging(state: CliState) -> None:
+    from rich.logging import RichHandler
+
+    level = (
+        logging.DEBUG
+        if state.debug or state.verbose > 1
+        else logging.INFO
+        if state.verbose
+        else logging.WARNING
+    )
+    logger = logging.getLogger("automl")
+    logger.handlers[:] = [
+        RichHandler(console=_stderr(), show_time=False, show_path=False, markup=False)
+    ]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+class AutomlGroup(click.Group):
+    """A click group that turns :class:`AutomlError` into a message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AutomlError as exc:
+            state = ctx.obj if isinstance(ctx.obj, CliState) else CliState()
+            console = _stderr()
+            if state.debug:
+                console.print_exception()
+            _print_error(console, exc, hint=not state.debug)
+            ctx.exit(int(exc.exit_code))
+        except KeyboardInterrupt:
+            _stderr().print("Interrupted.")
+            ctx.exit(int(ExitCode.INTERRUPTED))
+
+
+def _print_error(console: Console, exc: AutomlError, *, hint: bool = False) -> None:
+    from rich.text import Text
+
+    lines = str(exc).splitlines() or [type(exc).__name__]
+    console.print(Text("Error: ", style="bold red") + Text(lines[0]), soft_wrap=True)
+    for line in lines[1:]:
+        console.print(Text(line), soft_wrap=True)
+    if hint:
+        console.print(Text("(run with --debug to see the traceback)", style="dim"))
+
+
+@click.group(
+    cls=AutomlGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=_EXIT_CODES_HELP,
+)
+@click.version_option(__version__, "--version", prog_name="automl", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors and log at DEBUG level.")
+@click.option("-v", "--verbose", count=True, help="Log more (-v: INFO, -vv: DEBUG).")
+@click.option(
+    "--disable-plugin",
+    "disabled",
+    multiple=True,
+    metavar="NAME",
+    help="Do not load the plugin NAME (repeatable; also AUTOML_DISABLE_PLUGINS=a,b).",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, verbose: int, disabled: tuple[str, ...]) -> None:
+    """automl: run a whole AutoML job from one recipe file.
+
+    A recipe (YAML) names the data, the task, the metric, the models and the budget; automl
+    searches models and hyperparameters with Optuna, locally or on Ray, and writes a ranked
+    leaderboard and a packaged best model. Data sources, models, metrics and deployers are
+    plugins: see `automl plugins`.
+
+    Docs: docs/recipes.md (recipe reference), docs/plugins.md (writing plugins), docs/cli.md.
+    """
+    ctx.obj = CliState(debug=debug, verbose=verbose, disabled=disabled)
+    _configure_logging(ctx.obj)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@click.pass_obj
+def plugins(state: CliState, as_json: bool) -> None:
+    """List the installed plugins' components, and plugins that failed to load.
+
+    The JSON form is a list of objects with the keys kind, name, plugin, distribution, version
+    and description.
+    """
+    if not as_json:
+        # The table shows the problems; do not log them a second time.
+        logging.getLogger("automl.registry").setLevel(logging.CRITICAL + 1)
+    registry = state.registry()
+    rows = [
+        {
+            "kind": component.kind.value,
+            "name": component.name,
+            "plugin": component.plugin.name,
+            "distribution": component.plugin.distribution,
+            "version": component.plugin.version,
+            "description": component.spec.description,
+        }
+        for component in registry.components()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from automl.rendering import render_plugins
+
+    render_plugins(_stdout(), registry)
+
+
+@cli.command()
+@click.argument("recipes", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems, not what was filled in.")
+@click.pass_obj
+def validate(state: CliState, recipes: tuple[Path, ...], quiet: bool) -> None:
+    """Check recipe files without running them.
+
+    Every problem in a recipe is reported at once, with its path (such as search.cv) and line.
+    For a valid recipe, the defaults that automl filled in are listed. Values that come from
+    ${ENV} interpolation are never printed. Exits with 3 if any recipe is invalid.
+    """
+    from automl.errors import RecipeError
+    from automl.recipe import load_recipe
+    from automl.rendering import render_recipe_summary
+
+    registry = state.registry()
+    out, err = _stdout(), _stderr()
+    failed = 0
+    for path in recipes:
+        try:
+            resolved = load_recipe(path, registry)
+        except RecipeError as exc:
+            failed += 1
+            _print_error(err, exc)
+            continue
+        render_recipe_summary(out, resolved, show_defaults=not quiet)
+    if failed:
+        raise click.exceptions.Exit(int(ExitCode.RECIPE))
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
+@click.pass_obj
+def schema(state: CliState, output: Path | None) -> None:
+    """Print the JSON Schema of recipes, with the installed plugins' parameters.
+
+    Point an editor at it for completion and checks, e.g. with the YAML language server:
+    `# yaml-language-server: $schema=recipe.schema.json` at the top of a recipe.
+    """
+    from automl.recipe import recipe_json_schema
+
+    text = json.dumps(recipe_json_schema(state.registry()), indent=2)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        _stderr().print(f"Wrote the recipe schema to {output}", markup=False)
+
+
+def main() -> None:
+    """Entry point of the ``automl`` console script."""
+    cli.main(prog_name="automl")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

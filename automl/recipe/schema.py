@@ -1,0 +1,260 @@
+"""The recipe schema, version 1: strict pydantic models of every section.
+
+Unknown keys are errors everywhere. Components (data sources, models, deployers) are written as
+``{type: NAME, ...}``; their own parameters are checked afterwards by the plugin's params model,
+once the name is resolved (see :mod:`automl.recipe.resolve`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DEFAULT_TIME_BUDGET = 300.0
+"""Seconds of search when a recipe sets neither ``search.time_budget`` nor ``search.n_trials``."""
+
+NAME_RULE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+
+
+class RecipeSection(BaseModel):
+    """Base of every recipe section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ComponentConfig(RecipeSection):
+    """A component written inline, as ``{type: NAME, ...its parameters}``.
+
+    The parameters are gathered into :attr:`params` and checked by the component's own model.
+    """
+
+    type: str = Field(description="The component's name, as listed by `automl plugins`.")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_params(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "params" not in value:
+            params = {key: item for key, item in value.items() if key != "type"}
+            return {"type": value.get("type"), "params": params} if "type" in value else value
+        return value
+
+
+class ModelConfig(RecipeSection):
+    """A model to search: a name, or ``{type: NAME, params: {...}, search_space: {...}}``."""
+
+    type: str = Field(description="The model's name, as listed by `automl plugins`.")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Fixed parameters: not searched, override defaults."
+    )
+    search_space: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Overrides of the model's search space, per parameter: {low, high, log, step} "
+            "for a range, a list (or {choices: [...]}) for a choice, a single value to fix it."
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any) -> Any:
+        return {"type": value} if isinstance(value, str) else value
+
+
+class DataSpec(RecipeSection):
+    """Where the data comes from and what to predict."""
+
+    source: ComponentConfig = Field(
+        description="{type: NAME, ...}: the data source and its parameters."
+    )
+    target: str = Field(min_length=1, description="The column to predict.")
+    holdout: float = Field(
+        default=0.2,
+        ge=0.0,
+        lt=1.0,
+        description="Share of rows kept out of the search for the final, honest score (0 = none).",
+    )
+
+
+class SearchSpec(RecipeSection):
+    """How long and how to search."""
+
+    time_budget: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Wall-clock seconds for the whole run, refit and packaging included. "
+            f"Defaults to {DEFAULT_TIME_BUDGET:g} when n_trials is not set either."
+        ),
+    )
+    n_trials: int | None = Field(default=None, gt=0, description="Largest number of trials.")
+    cv: int = Field(default=5, ge=2, le=50, description="Cross-validation folds per trial.")
+    sampler: Literal["tpe", "random", "cmaes", "gp"] = Field(
+        default="tpe", description="Optuna sampler."
+    )
+    pruner: Literal["median", "hyperband", "none"] = Field(
+        default="median", description="Optuna pruner that stops unpromising trials between folds."
+    )
+    seed: int = Field(
+        default=0, ge=0, description="Seed of the sampler, the splits and the models."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_budget(cls, value: Any) -> Any:
+        if (
+            isinstance(value, dict)
+            and value.get("time_budget") is None
+            and value.get("n_trials") is None
+        ):
+            return {**value, "time_budget": DEFAULT_TIME_BUDGET}
+        return value
+
+
+class ExecutionSpec(RecipeSection):
+    """Where trials run."""
+
+    backend: Literal["local", "ray"] = Field(default="local", description="local or ray.")
+    workers: int | Literal["auto"] = Field(
+        default="auto", description="Trials run at once: a number >= 1, or auto (all CPUs)."
+    )
+    address: str | None = Field(
+        default=None, description="Address of an existing Ray cluster (backend: ray only)."
+    )
+
+    @field_validator("workers", mode="wrap")
+    @classmethod
+    def _workers_rule(cls, value: Any, handler: Any) -> int | str:
+        if value == "auto":
+            return "auto"
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError("workers is 'auto' or a whole number >= 1")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> ExecutionSpec:
+        if self.address is not None and self.backend != "ray":
+            raise ValueError(
+                "address applies to backend: ray only; set backend: ray or remove address"
+            )
+        return self
+
+
+class Recipe(RecipeSection):
+    """A whole recipe (schema version 1)."""
+
+    version: Literal[1] = Field(default=1, description="Recipe schema version.")
+    name: str = Field(
+        description="Name of the run (letters, digits, '_', '.', '-'); defaults to the file name.",
+        json_schema_extra={"pattern": NAME_RULE},
+    )
+    task: Literal["auto", "binary", "multiclass", "regression"] = Field(
+        default="auto", description="The learning task; auto infers it from the target."
+    )
+    data: DataSpec
+    metric: str | None = Field(
+        default=None,
+        description="Primary metric; default by task: roc_auc (binary), log_loss (multiclass), rmse (regression).",
+    )
+    metrics: list[str] = Field(default_factory=list, description="Secondary metrics, reported too.")
+    models: list[ModelConfig] | None = Field(
+        default=None,
+        description="Models to search; default: every installed model that fits the task.",
+    )
+    search: SearchSpec = Field(default_factory=lambda: SearchSpec.model_validate({}))
+    execution: ExecutionSpec = Field(default_factory=ExecutionSpec)
+    deploy: list[ComponentConfig] = Field(
+        default_factory=list,
+        description="Deployers run on the packaged best model: [{type: NAME, ...}].",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_rule(cls, value: str) -> str:
+        if not re.fullmatch(NAME_RULE, value):
+            raise ValueError(
+                "a name holds letters, digits, '_', '.' and '-', starts with a letter or digit, "
+                "and has at most 100 characters"
+            )
+        return value
+
+    @field_validator("models")
+    @classmethod
+    def _models_not_empty(cls, value: list[ModelConfig] | None) -> list[ModelConfig] | None:
+        if value is not None and not value:
+            raise ValueError(
+                "models is empty: list at least one model, or leave models out to search all"
+            )
+        return value
+
+
+DEFAULT_METRICS: dict[str, str] = {
+    "binary": "roc_auc",
+    "multiclass": "log_loss",
+    "regression": "rmse",
+}
+"""The primary metric used when a recipe names none."""
+
+
+# -- search-space overrides (``models[i].search_space.<param>``) --------------------------------
+
+
+class RangeDimension(RecipeSection):
+    """A numeric range: integers when ``low``, ``high`` (and ``step``) are integers."""
+
+    low: int | float
+    high: int | float
+    log: bool = False
+    step: int | float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> RangeDimension:
+        if not self.low < self.high:
+            raise ValueError(f"low < high must hold, but got (low={self.low}, high={self.high})")
+        if self.log and self.low <= 0:
+            raise ValueError(f"a log range needs low > 0, but got low={self.low}")
+        if self.log and self.step is not None:
+            raise ValueError(
+                "log and step cannot be combined (Optuna samples either on a log scale or on a grid)"
+            )
+        return self
+
+    @property
+    def integer(self) -> bool:
+        """Whether the range holds integers only."""
+        bounds = (self.low, self.high, 1 if self.step is None else self.step)
+        return all(isinstance(value, int) and not isinstance(value, bool) for value in bounds)
+
+
+class ChoiceDimension(RecipeSection):
+    """A choice among listed values."""
+
+    choices: list[Any] = Field(min_length=1)
+
+
+class FixedDimension(RecipeSection):
+    """A single value: the parameter is not searched."""
+
+    value: Any
+
+
+Dimension = RangeDimension | ChoiceDimension | FixedDimension
+
+
+def dimension_model(raw: Any) -> tuple[type[RecipeSection], Any]:
+    """Which dimension model a raw recipe value is written for, and its normalised input.
+
+    ``[a, b]`` is a choice, ``{choices: [...]}`` a choice, ``{value: x}`` or a plain value is
+    fixed, any other mapping is a range.
+    """
+    if isinstance(raw, list):
+        return ChoiceDimension, {"choices": raw}
+    if isinstance(raw, dict):
+        if "choices" in raw:
+            return ChoiceDimension, raw
+        if "value" in raw:
+            return FixedDimension, raw
+        return RangeDimension, raw
+    return FixedDimension, {"value": raw}

@@ -1,0 +1,248 @@
+"""The frozen records a plugin returns from its registration hooks.
+
+A plugin contributes *components* of four kinds. Each kind is one record type:
+
+================  =====================  ====================================================
+kind              record                 what ``factory`` is
+================  =====================  ====================================================
+data source       :class:`DataSourceSpec` ``factory(params, context) -> pandas.DataFrame``
+model             :class:`ModelSpec`      ``factory(params, *, task, seed) -> estimator``
+metric            :class:`MetricSpec`     ``factory(y_true, y_pred, *, labels) -> float``
+deployer          :class:`DeployerSpec`   ``factory(package_dir, params) -> str`` (where it went)
+================  =====================  ====================================================
+
+``params`` is a pydantic model (a subclass of :class:`Params`) describing the component's
+options as written in a recipe; automl validates the recipe's values with it and hands the
+validated instance to ``factory``. Records check themselves when created, so a mistake in a
+plugin is reported as soon as the plugin is discovered, naming the plugin.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+API_VERSION = 1
+"""The plugin API version this automl implements. Records declare the version they target."""
+
+SUPPORTED_API_VERSIONS = frozenset({1})
+
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+"""Component and plugin names: lowercase ASCII letters, digits and underscores, letter first."""
+
+
+class Task(enum.StrEnum):
+    """The learning task of a recipe."""
+
+    BINARY = "binary"
+    MULTICLASS = "multiclass"
+    REGRESSION = "regression"
+
+    @property
+    def is_classification(self) -> bool:
+        """True for binary and multiclass tasks."""
+        return self is not Task.REGRESSION
+
+
+ALL_TASKS = frozenset(Task)
+CLASSIFICATION_TASKS = frozenset({Task.BINARY, Task.MULTICLASS})
+
+
+class ComponentKind(enum.StrEnum):
+    """The four kinds of component a plugin can register."""
+
+    DATA_SOURCE = "data_source"
+    MODEL = "model"
+    METRIC = "metric"
+    DEPLOYER = "deployer"
+
+    @property
+    def label(self) -> str:
+        """Human wording, e.g. ``data source``."""
+        return self.value.replace("_", " ")
+
+
+class Params(BaseModel):
+    """Base class for a component's parameter model.
+
+    Unknown keys are errors (a typo in a recipe is never ignored) and validated instances are
+    immutable. The field name ``type`` is reserved: in a recipe it names the component.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoParams(Params):
+    """The parameter model of a component that takes no parameters."""
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What a data source gets besides its parameters.
+
+    Attributes:
+        base_dir: The folder of the recipe file; relative paths in parameters resolve against it.
+    """
+
+    base_dir: Path
+
+    def resolve_path(self, path: str | Path) -> Path:
+        """Return ``path`` made absolute against :attr:`base_dir` (``~`` is expanded)."""
+        candidate = Path(path).expanduser()
+        return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComponentSpec:
+    """Fields shared by every component record.
+
+    Attributes:
+        name: Unique name within its kind, as written in recipes (``[a-z][a-z0-9_]*``).
+        description: One line shown by ``automl plugins``.
+        factory: Builds or runs the component; its signature depends on the kind.
+        tasks: The tasks the component supports (default: all).
+        params: Pydantic model of the component's parameters (a :class:`Params` subclass).
+        api_version: The plugin API version the record was written for.
+    """
+
+    kind: ClassVar[ComponentKind]
+
+    name: str
+    description: str
+    factory: Callable[..., Any]
+    tasks: frozenset[Task] = field(default=ALL_TASKS)
+    params: type[Params] = NoParams
+    api_version: int = API_VERSION
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not NAME_PATTERN.fullmatch(self.name):
+            raise ValueError(
+                f"{self.kind.label} name {self.name!r} is invalid: names are lowercase letters, "
+                "digits and underscores, starting with a letter (e.g. 'random_forest')"
+            )
+        if not isinstance(self.description, str) or not self.description.strip():
+            raise ValueError(f"{self.kind.label} {self.name!r} needs a non-empty description")
+        if not callable(self.factory):
+            raise TypeError(
+                f"{self.kind.label} {self.name!r}: factory must be callable, "
+                f"got {type(self.factory).__name__}"
+            )
+        tasks = frozenset(Task(task) for task in self.tasks)
+        if not tasks:
+            raise ValueError(f"{self.kind.label} {self.name!r} supports no task")
+        object.__setattr__(self, "tasks", tasks)
+        _check_params_model(self)
+        if self.api_version not in SUPPORTED_API_VERSIONS:
+            raise ValueError(
+                f"{self.kind.label} {self.name!r} targets plugin API version "
+                f"{self.api_version!r}; this automl supports {sorted(SUPPORTED_API_VERSIONS)}. "
+                "Upgrade automl or install a plugin release made for it."
+            )
+
+    def supports(self, task: Task | str) -> bool:
+        """Whether the component can be used for ``task``."""
+        return Task(task) in self.tasks
+
+
+def _check_params_model(spec: ComponentSpec) -> None:
+    model = spec.params
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(
+            f"{spec.kind.label} {spec.name!r}: params must be a pydantic model class "
+            f"(subclass automl.Params), got {model!r}"
+        )
+    if model.model_config.get("extra") != "forbid":
+        raise TypeError(
+            f"{spec.kind.label} {spec.name!r}: params model {model.__name__} must forbid "
+            "unknown keys (subclass automl.Params, or set model_config extra='forbid')"
+        )
+    if "type" in model.model_fields:
+        raise TypeError(
+            f"{spec.kind.label} {spec.name!r}: params model {model.__name__} may not have a "
+            "field named 'type'; in a recipe, 'type' names the component"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataSourceSpec(ComponentSpec):
+    """A data source: ``factory(params, context: SourceContext) -> pandas.DataFrame``."""
+
+    kind: ClassVar[ComponentKind] = ComponentKind.DATA_SOURCE
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelSpec(ComponentSpec):
+    """A model: ``factory(params, *, task, seed) -> scikit-learn-compatible estimator``."""
+
+    kind: ClassVar[ComponentKind] = ComponentKind.MODEL
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricSpec(ComponentSpec):
+    """A metric: ``factory(y_true, y_pred, *, labels) -> float``.
+
+    ``y_pred`` holds predicted labels (or values, for regression), or, when
+    :attr:`needs_proba` is true, class probabilities of shape ``(n_rows, n_classes)`` with
+    columns in the order of ``labels`` (the sorted class labels; ``None`` for regression).
+
+    Attributes:
+        direction: ``"maximize"`` if larger is better, else ``"minimize"``.
+        needs_proba: Whether the metric scores probabilities rather than labels.
+    """
+
+    kind: ClassVar[ComponentKind] = ComponentKind.METRIC
+
+    direction: Literal["maximize", "minimize"]
+    needs_proba: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.direction not in ("maximize", "minimize"):
+            raise ValueError(
+                f"metric {self.name!r}: direction must be 'maximize' or 'minimize', "
+                f"got {self.direction!r}"
+            )
+
+    @property
+    def greater_is_better(self) -> bool:
+        """True when larger values are better."""
+        return self.direction == "maximize"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeployerSpec(ComponentSpec):
+    """A deployer: ``factory(package_dir: Path, params) -> str`` returns where the model lives."""
+
+    kind: ClassVar[ComponentKind] = ComponentKind.DEPLOYER
+
+
+SPEC_TYPES: dict[ComponentKind, type[ComponentSpec]] = {
+    ComponentKind.DATA_SOURCE: DataSourceSpec,
+    ComponentKind.MODEL: ModelSpec,
+    ComponentKind.METRIC: MetricSpec,
+    ComponentKind.DEPLOYER: DeployerSpec,
+}
+
+__all__ = [
+    "ALL_TASKS",
+    "API_VERSION",
+    "CLASSIFICATION_TASKS",
+    "NAME_PATTERN",
+    "SPEC_TYPES",
+    "ComponentKind",
+    "ComponentSpec",
+    "DataSourceSpec",
+    "DeployerSpec",
+    "MetricSpec",
+    "ModelSpec",
+    "NoParams",
+    "Params",
+    "SourceContext",
+    "Task",
+]
