@@ -86,12 +86,20 @@ class AutomlGroup(click.Group):
             state = ctx.obj if isinstance(ctx.obj, CliState) else CliState()
             console = _stderr()
             if state.debug:
-                console.print_exception()
+                _print_traceback(console, exc)
             _print_error(console, exc, hint=not state.debug)
             ctx.exit(int(exc.exit_code))
         except KeyboardInterrupt:
             _stderr().print("Interrupted.")
             ctx.exit(int(ExitCode.INTERRUPTED))
+
+
+def _print_traceback(console: Console, exc: BaseException) -> None:
+    import traceback
+
+    console.print(
+        "".join(traceback.format_exception(exc)), markup=False, highlight=False, soft_wrap=True
+    )
 
 
 def _print_error(console: Console, exc: AutomlError, *, hint: bool = False) -> None:
@@ -144,10 +152,16 @@ def plugins(state: CliState, as_json: bool) -> None:
     The JSON form is a list of objects with the keys kind, name, plugin, distribution, version
     and description.
     """
+    registry_logger = logging.getLogger("automl.registry")
+    level = registry_logger.level
     if not as_json:
         # The table shows the problems; do not log them a second time.
-        logging.getLogger("automl.registry").setLevel(logging.CRITICAL + 1)
-    registry = state.registry()
+        registry_logger.setLevel(logging.CRITICAL + 1)
+    try:
+        registry = state.registry()
+        registry.components()
+    finally:
+        registry_logger.setLevel(level)
     rows = [
         {
             "kind": component.kind.value,
@@ -190,7 +204,9 @@ def validate(state: CliState, recipes: tuple[Path, ...], quiet: bool) -> None:
             resolved = load_recipe(path, registry)
         except RecipeError as exc:
             failed += 1
-            _print_error(err, exc)
+            if state.debug:
+                _print_traceback(err, exc)
+            _print_error(err, exc, hint=not state.debug)
             continue
         render_recipe_summary(out, resolved, show_defaults=not quiet)
     if failed:

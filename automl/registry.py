@@ -127,7 +127,11 @@ def disabled_from_env() -> list[str]:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for a close match among ``candidates``, else ``""``."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    options = list(candidates)
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if not close and len(name) >= 3:
+        # A prefix ("shrink" for "shrink_threshold") is a likely abbreviation.
+        close = [option for option in options if option.startswith(name)][:1]
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
@@ -257,7 +261,7 @@ class PluginRegistry:
         callers = self._pm.get_hookcallers(plugin) or []
         if not callers:
             return "it implements no automl hook (is the entry point pointing at the right module?)"
-        known = [name for name in dir(self._pm.hook) if name.startswith("automl_")]
+        known = [name for name in dir(hookspecs) if name.startswith("automl_")]
         for caller in callers:
             if not caller.has_spec():
                 return (

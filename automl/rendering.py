@@ -90,12 +90,15 @@ def render_recipe_summary(
     recipe = resolved.recipe
     metric = resolved.metric.name if resolved.metric is not None else "by task, at run time"
     models = ", ".join(m.name for m in resolved.models) or "none installed"
-    console.print(Text.assemble(("✓ ", "bold green"), (resolved.source, "bold"), " is valid"))
+    console.print(
+        Text.assemble(("✓ ", "bold green"), (resolved.source, "bold"), " is valid"), soft_wrap=True
+    )
     console.print(
         Text(
             f"  name {recipe.name} · task {recipe.task} · source {resolved.data_source.name} · "
             f"target {recipe.data.target} · metric {metric}\n  models: {models}"
-        )
+        ),
+        soft_wrap=True,
     )
     if not show_defaults or not resolved.defaults:
         return

@@ -160,7 +160,7 @@ def parse_recipe(
     *,
     source: str = "<recipe>",
     base_dir: str | os.PathLike[str] | None = None,
-    default_name: str | None = None,
+    default_name: str | None = "recipe",
     registry: PluginRegistry | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ResolvedRecipe:

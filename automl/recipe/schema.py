@@ -37,8 +37,10 @@ class ComponentConfig(RecipeSection):
     @classmethod
     def _gather_params(cls, value: Any) -> Any:
         if isinstance(value, dict) and "params" not in value:
-            params = {key: item for key, item in value.items() if key != "type"}
-            return {"type": value.get("type"), "params": params} if "type" in value else value
+            gathered: dict[str, Any] = {"params": {k: v for k, v in value.items() if k != "type"}}
+            if "type" in value:
+                gathered["type"] = value["type"]
+            return gathered
         return value
 
 

@@ -25,7 +25,7 @@ class YamlDocument:
 
     def line_of(self, loc: Loc) -> int | None:
         """The line of ``loc``, or of its nearest enclosing value that has one."""
-        for end in range(len(loc), -1, -1):
+        for end in range(len(loc), 0, -1):
             line = self.lines.get(loc[:end])
             if line is not None:
                 return line
