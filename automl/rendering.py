@@ -88,6 +88,10 @@ def render_recipe_summary(
 ) -> None:
     """A valid recipe: what it will do, and what automl filled in."""
     recipe = resolved.recipe
+
+    def shown(path: str, value: str) -> str:
+        return "(from the environment)" if path in resolved.secret_paths else value
+
     metric = resolved.metric.name if resolved.metric is not None else "by task, at run time"
     models = ", ".join(m.name for m in resolved.models) or "none installed"
     console.print(
@@ -95,11 +99,22 @@ def render_recipe_summary(
     )
     console.print(
         Text(
-            f"  name {recipe.name} · task {recipe.task} · source {resolved.data_source.name} · "
-            f"target {recipe.data.target} · metric {metric}\n  models: {models}"
+            f"  name {shown('name', recipe.name)} · task {shown('task', recipe.task)} · "
+            f"source {shown('data.source.type', resolved.data_source.name)} · "
+            f"target {shown('data.target', recipe.data.target)} · "
+            f"metric {shown('metric', metric)}\n  models: {models}"
         ),
         soft_wrap=True,
     )
+    if not resolved.models:
+        console.print(
+            Text(
+                "  Warning: no installed model fits this recipe; a run needs at least one "
+                "(see `automl plugins`).",
+                style="yellow",
+            ),
+            soft_wrap=True,
+        )
     if not show_defaults or not resolved.defaults:
         return
     table = Table(title="Filled in by automl", title_justify="left", box=None, padding=(0, 2))

@@ -184,6 +184,24 @@ def test_secrets_are_not_printed(
     assert "the value comes from the environment and is not shown" in err
 
 
+def test_valid_recipe_summary_hides_environment_values(
+    write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUN_NAME", "nightly-run-xyz")
+    monkeypatch.setenv("TARGET_COLUMN", "churned-col")
+    path = write(
+        "e.yaml",
+        VALID.replace("name: demo", "name: ${RUN_NAME}").replace(
+            "target: y", "target: ${TARGET_COLUMN}"
+        ),
+    )
+    code, out, err = _run("validate", str(path))
+    assert code == 0, err
+    assert "nightly-run-xyz" not in out + err
+    assert "churned-col" not in out + err
+    assert "name (from the environment)" in out
+
+
 def test_usage_error_exit_code() -> None:
     assert CliRunner().invoke(cli, ["validate"]).exit_code == ExitCode.USAGE
     assert CliRunner().invoke(cli, ["--no-such-option"]).exit_code == ExitCode.USAGE

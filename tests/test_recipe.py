@@ -185,7 +185,15 @@ ERROR_CASES: dict[str, tuple[str, list[str]]] = {
     ),
     "bad-sampler": (
         MINIMAL + "search: {sampler: optuna}\n",
-        ["search.sampler (line 5): Input should be 'tpe'"],
+        [
+            "search.sampler (line 5): Input should be 'tpe', 'random', 'cmaes' or 'gp' (got 'optuna')"
+        ],
+    ),
+    "parquet-columns-in-options": (
+        "data:\n  source: {type: parquet, path: a.parquet, read_options: {columns: [a]}}\n  target: y\n",
+        [
+            "data.source.read_options (line 2): set columns as data.source.columns, not inside read_options"
+        ],
     ),
     "bad-name": (MINIMAL + "name: 'a b'\n", ["name (line 5): a name holds letters, digits"]),
     "workers": (
@@ -383,6 +391,17 @@ def test_interpolation(registry: PluginRegistry) -> None:
     # The recipe text is kept as written: references, not values.
     assert "${RUN_NAME}" in resolved.text
     assert "nightly" not in resolved.text
+
+
+def test_numbers_from_the_environment(registry: PluginRegistry) -> None:
+    text = (
+        MINIMAL
+        + 'search: {cv: "${CV}", time_budget: "${BUDGET}"}\nexecution: {workers: "${WORKERS}"}\n'
+    )
+    recipe = parse_recipe(
+        text, registry=registry, env={"CV": "3", "BUDGET": "12.5", "WORKERS": "2"}
+    ).recipe
+    assert (recipe.search.cv, recipe.search.time_budget, recipe.execution.workers) == (3, 12.5, 2)
 
 
 def test_environment_values_are_never_echoed(registry: PluginRegistry) -> None:

@@ -113,7 +113,8 @@ class IssueCollector:
         message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
         if kind == "literal_error" and isinstance(detail.get("input"), str):
             expected = re.findall(r"'([^']*)'", str(detail.get("ctx", {}).get("expected", "")))
-            message += "." + did_you_mean(detail["input"], expected)
+            hint = did_you_mean(detail["input"], expected)
+            message += f".{hint}" if hint else ""
         return message + self.echo((*prefix, *loc), detail.get("input"))
 
     def raise_if_any(self) -> None:

@@ -36,7 +36,7 @@ class ComponentConfig(RecipeSection):
     @model_validator(mode="before")
     @classmethod
     def _gather_params(cls, value: Any) -> Any:
-        if isinstance(value, dict) and "params" not in value:
+        if isinstance(value, dict):
             gathered: dict[str, Any] = {"params": {k: v for k, v in value.items() if k != "type"}}
             if "type" in value:
                 gathered["type"] = value["type"]
@@ -120,7 +120,9 @@ class ExecutionSpec(RecipeSection):
 
     backend: Literal["local", "ray"] = Field(default="local", description="local or ray.")
     workers: int | Literal["auto"] = Field(
-        default="auto", description="Trials run at once: a number >= 1, or auto (all CPUs)."
+        default="auto",
+        description="Trials run at once: a number >= 1, or auto (all CPUs).",
+        json_schema_extra={"anyOf": [{"type": "integer", "minimum": 1}, {"const": "auto"}]},
     )
     address: str | None = Field(
         default=None, description="Address of an existing Ray cluster (backend: ray only)."
@@ -131,6 +133,8 @@ class ExecutionSpec(RecipeSection):
     def _workers_rule(cls, value: Any, handler: Any) -> int | str:
         if value == "auto":
             return "auto"
+        if isinstance(value, str) and value.strip().isdigit():  # e.g. from ${WORKERS}
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError("workers is 'auto' or a whole number >= 1")
         return value

@@ -47,6 +47,13 @@ class ParquetParams(_FileParams):
 
     columns: list[str] | None = Field(default=None, description="Read only these columns.")
 
+    @field_validator("read_options")
+    @classmethod
+    def _columns_not_in_options(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if "columns" in value:
+            raise ValueError("set columns as data.source.columns, not inside read_options")
+        return value
+
 
 def _existing_file(params: _FileParams, context: SourceContext, source: str) -> Any:
     path = context.resolve_path(params.path)
