@@ -238,3 +238,21 @@ def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert json.loads(result.stderr) == []
+
+
+def test_unexpected_errors_show_their_traceback(write: Callable[[str, str], Path]) -> None:
+    path = write("demo.yaml", VALID)
+    code = (
+        "import sys\n"
+        "import automl.recipe\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise RuntimeError('a bug')\n"
+        "automl.recipe.load_recipe = broken\n"
+        "from automl.cli import main\n"
+        f"sys.argv = ['automl', 'validate', {str(path)!r}]\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == ExitCode.ERROR
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "RuntimeError: a bug" in result.stderr

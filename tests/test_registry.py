@@ -314,3 +314,51 @@ def test_discovery_imports_no_heavy_library(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert json.loads(result.stdout) == []
+
+
+ONE_OF_EACH = """
+from automl import DataSourceSpec, DeployerSpec, MetricSpec, ModelSpec, hookimpl
+
+def noop(*args, **kwargs):
+    return None
+
+@hookimpl
+def automl_register_data_sources():
+    return [DataSourceSpec(name="src_x", description="a source", factory=noop)]
+
+@hookimpl
+def automl_register_models():
+    return (ModelSpec(name="model_x", description="a model", factory=noop, tasks={"regression"}),)
+
+@hookimpl
+def automl_register_metrics():
+    yield MetricSpec(name="metric_x", description="a metric", factory=noop, direction="minimize")
+
+@hookimpl
+def automl_register_deployers():
+    return [DeployerSpec(name="deploy_x", description="a deployer", factory=noop)]
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [("data_source", "src_x"), ("model", "model_x"), ("metric", "metric_x"), ("deployer", "deploy_x")],
+)
+def test_every_registration_hook(site: SiteDir, kind: str, name: str) -> None:
+    site.add("automl-each", {"each_plugin": ONE_OF_EACH}, {"each": "each_plugin"})
+    registry = PluginRegistry.discover()
+    component = registry.get(kind, name)
+    assert component.kind == kind
+    assert component.plugin.distribution == "automl-each"
+    assert registry.problems == []
+
+
+def test_every_hook_is_documented() -> None:
+    from automl import hookspecs
+
+    hooks = [name for name in dir(hookspecs) if name.startswith("automl_")]
+    assert len(hooks) == 7
+    docs = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text(encoding="utf-8")
+    for name in hooks:
+        assert getattr(hookspecs, name).__doc__, name
+        assert f"`{name}`" in docs, name
