@@ -252,7 +252,9 @@ def test_unexpected_errors_show_their_traceback(write: Callable[[str, str], Path
         f"sys.argv = ['automl', 'validate', {str(path)!r}]\n"
         "main()\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode == ExitCode.ERROR
     assert "Traceback (most recent call last)" in result.stderr
     assert "RuntimeError: a bug" in result.stderr

@@ -342,7 +342,12 @@ def automl_register_deployers():
 
 @pytest.mark.parametrize(
     ("kind", "name"),
-    [("data_source", "src_x"), ("model", "model_x"), ("metric", "metric_x"), ("deployer", "deploy_x")],
+    [
+        ("data_source", "src_x"),
+        ("model", "model_x"),
+        ("metric", "metric_x"),
+        ("deployer", "deploy_x"),
+    ],
 )
 def test_every_registration_hook(site: SiteDir, kind: str, name: str) -> None:
     site.add("automl-each", {"each_plugin": ONE_OF_EACH}, {"each": "each_plugin"})
