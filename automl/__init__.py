@@ -17,6 +17,7 @@ from automl.errors import (
     DataError,
     ExecutorError,
     ExitCode,
+    PackageError,
     PluginError,
     RecipeError,
     RecipeIssue,
@@ -26,6 +27,7 @@ from automl.hookspecs import hookimpl
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from automl.package import ModelPackage, load_model
     from automl.recipe import Recipe, ResolvedRecipe, load_recipe
     from automl.registry import PluginRegistry
     from automl.specs import (
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
         ModelSpec,
         NoParams,
         Params,
+        ParamSampler,
         SourceContext,
         Task,
     )
@@ -49,6 +52,7 @@ _LAZY = {
     "MetricSpec": "automl.specs",
     "ModelSpec": "automl.specs",
     "NoParams": "automl.specs",
+    "ParamSampler": "automl.specs",
     "Params": "automl.specs",
     "SourceContext": "automl.specs",
     "Task": "automl.specs",
@@ -56,6 +60,8 @@ _LAZY = {
     "Recipe": "automl.recipe",
     "ResolvedRecipe": "automl.recipe",
     "load_recipe": "automl.recipe",
+    "load_model": "automl.package",
+    "ModelPackage": "automl.package",
 }
 
 
@@ -84,8 +90,11 @@ __all__ = [
     "ExecutorError",
     "ExitCode",
     "MetricSpec",
+    "ModelPackage",
     "ModelSpec",
     "NoParams",
+    "PackageError",
+    "ParamSampler",
     "Params",
     "PluginError",
     "PluginRegistry",
@@ -97,5 +106,6 @@ __all__ = [
     "Task",
     "__version__",
     "hookimpl",
+    "load_model",
     "load_recipe",
 ]

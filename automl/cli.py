@@ -69,9 +69,11 @@ def _configure_logging(state: CliState) -> None:
         else logging.WARNING
     )
     logger = logging.getLogger("automl")
-    logger.handlers[:] = [
-        RichHandler(console=_stderr(), show_time=False, show_path=False, markup=False)
-    ]
+    handler = RichHandler(console=_stderr(), show_time=False, show_path=False, markup=False)
+    # The handler decides what reaches the terminal; a run may lower the logger's level to
+    # write INFO lines to its run.log.
+    handler.setLevel(level)
+    logger.handlers[:] = [handler]
     logger.setLevel(level)
     logger.propagate = False
 
@@ -213,6 +215,130 @@ def validate(state: CliState, recipes: tuple[Path, ...], quiet: bool) -> None:
         raise click.exceptions.Exit(int(ExitCode.RECIPE))
 
 
+@cli.command("run")
+@click.argument("recipe", type=click.Path(path_type=Path))
+@click.option(
+    "--run-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the run (default: runs/<name>/<timestamp>). An existing run directory is resumed.",
+)
+@click.option(
+    "--time-budget",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Wall-clock seconds for the whole run (overrides search.time_budget).",
+)
+@click.option(
+    "--n-trials",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Largest number of trials (overrides search.n_trials).",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), metavar="N", help="Seed (overrides search.seed)."
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "ray"]),
+    help="Where trials run (overrides execution.backend).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Trials at once (overrides execution.workers).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Leaderboard rows to show.",
+)
+@click.pass_obj
+def run_command(
+    state: CliState,
+    recipe: Path,
+    run_dir: Path | None,
+    time_budget: float | None,
+    n_trials: int | None,
+    seed: int | None,
+    backend: str | None,
+    workers: int | None,
+    top: int,
+) -> None:
+    """Run a recipe: search models and hyperparameters, then package the best model.
+
+    Shows progress while it runs, then the leaderboard and where everything was written:
+    leaderboard.csv/json, run.json, run.log, the study journal and model/ (the packaged best
+    model). A budget given here replaces the recipe's budget. Running again with the same
+    --run-dir resumes: finished trials are kept, interrupted ones run again.
+    """
+    import signal
+
+    from automl.recipe import load_recipe
+    from automl.rendering import RunDisplay, render_leaderboard, render_run_summary
+    from automl.run import default_run_dir, run, with_overrides
+
+    resolved = load_recipe(recipe, state.registry())
+    resolved = with_overrides(
+        resolved,
+        time_budget=time_budget,
+        n_trials=n_trials,
+        seed=seed,
+        backend=backend,
+        workers=workers,
+    )
+    directory = run_dir if run_dir is not None else default_run_dir(resolved.name)
+    out = _stdout()
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with RunDisplay(_stderr(), resolved) as display:
+            result = run(
+                resolved, run_dir=directory, on_progress=display.update, on_phase=display.phase
+            )
+    except KeyboardInterrupt:
+        _stderr().print(
+            f"Interrupted. Finished trials are kept; resume with: automl run {recipe} --run-dir {directory}",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    render_leaderboard(out, result.leaderboard, top=top)
+    render_run_summary(out, result)
+
+
+@cli.command("leaderboard")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--top", type=click.IntRange(min=1), help="Show only the best N rows.")
+@click.option("--json", "as_json", is_flag=True, help="Print the leaderboard as JSON.")
+def leaderboard_command(run_dir: Path, top: int | None, as_json: bool) -> None:
+    """Print the leaderboard of a finished run again."""
+    from automl.leaderboard import Leaderboard
+
+    board = Leaderboard.read(run_dir)
+    if top is not None:
+        board.rows = board.rows[:top]
+    if as_json:
+        document = {
+            "metric": board.metric,
+            "direction": board.direction,
+            "metrics": board.metrics,
+            "rows": board.rows,
+        }
+        click.echo(json.dumps(document, indent=2, default=str))
+        return
+    from automl.rendering import render_leaderboard
+
+    render_leaderboard(_stdout(), board, top=top)
+
+
 @cli.command()
 @click.option(
     "-o",
@@ -235,6 +361,94 @@ def schema(state: CliState, output: Path | None) -> None:
     else:
         output.write_text(text + "\n", encoding="utf-8")
         _stderr().print(f"Wrote the recipe schema to {output}", markup=False)
+
+
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip", ".csv.zst")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _table_format(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith(_CSV_SUFFIXES):
+        return "csv"
+    if name.endswith(_PARQUET_SUFFIXES):
+        return "parquet"
+    return None
+
+
+def _read_table(path: Path) -> Any:
+    """Read a CSV or Parquet file (by extension) into a DataFrame; DataError on failure."""
+    import pandas as pd
+
+    from automl.errors import DataError
+
+    kind = _table_format(path)
+    if kind is None:
+        raise DataError(f"cannot read {path}: the input must be a .csv or .parquet file")
+    if not path.exists():
+        raise DataError(f"input file not found: {path}")
+    if not path.is_file():
+        raise DataError(f"cannot read {path}: not a file")
+    try:
+        if kind == "csv":
+            return pd.read_csv(path)
+        return pd.read_parquet(path)
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"cannot read {path}: the file is empty (no header row)") from exc
+    except (OSError, ValueError, TypeError, UnicodeDecodeError, KeyError) as exc:
+        raise DataError(f"cannot read {path} as {kind.upper()}: {exc}") from exc
+
+
+@cli.command()
+@click.argument("model_dir", metavar="MODEL_DIR", type=click.Path(path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this .csv or .parquet file instead of CSV on stdout.",
+)
+@click.option(
+    "--proba", is_flag=True, help="Add a proba_<class> column per class (classification only)."
+)
+def predict(model_dir: Path, input_path: Path, output: Path | None, proba: bool) -> None:
+    """Predict with a model package: one output row per row of INPUT (.csv or .parquet).
+
+    MODEL_DIR is a model package (such as runs/<run>/model); its checksums are verified before
+    it is loaded, so only use packages from a trusted source. INPUT needs the model's feature
+    columns; other columns (such as the target) are ignored with a warning. The output has a
+    `prediction` column, plus one `proba_<class>` column per class with --proba.
+    """
+    from automl.errors import DataError, PackageError
+    from automl.package import load_model
+
+    if output is not None and _table_format(output) is None:
+        raise click.BadParameter("must end in .csv or .parquet", param_hint="'-o' / '--output'")
+    package = load_model(model_dir)
+    if proba and package.classes is None:
+        raise PackageError(
+            f"--proba needs a classification model; {model_dir} holds a regression model "
+            f"(target {package.target!r})"
+        )
+    # Checked once, so that ignored columns are reported once.
+    features = package.prepare_input(_read_table(input_path))
+    result = package.predict(features).to_frame().reset_index(drop=True)
+    if proba:
+        probabilities = package.predict_proba(features).reset_index(drop=True)
+        for label in probabilities.columns:
+            result[f"proba_{label}"] = probabilities[label].to_numpy()
+    if output is None:
+        click.echo(result.to_csv(index=False), nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if _table_format(output) == "csv":
+            result.to_csv(output, index=False)
+        else:
+            result.to_parquet(output, index=False)
+    except OSError as exc:
+        raise DataError(f"cannot write {output}: {exc}") from exc
+    _stderr().print(f"Wrote {len(result)} predictions to {output}", markup=False)
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ with its traceback.
     ├── RecipeError             exit 3   the recipe file is missing, malformed or invalid
     ├── PluginError             exit 4   a plugin is broken, ambiguous or not installed
     ├── DataError               exit 5   the data cannot be read or is unusable
-    └── ExecutorError           exit 6   the search backend (local or Ray) failed
+    ├── ExecutorError           exit 6   the search backend (local or Ray) failed
+    └── PackageError            exit 7   a model package is missing, tampered with or unusable
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class ExitCode(enum.IntEnum):
     """The data cannot be read or cannot be used for the task."""
     EXECUTOR = 6
     """The search backend failed (for example a Ray cluster that cannot be reached)."""
+    PACKAGE = 7
+    """A model package is missing, incomplete, tampered with or incompatible."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C or SIGTERM; what was computed so far is kept."""
 
@@ -50,6 +53,7 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.PLUGIN: "plugin problem (broken, duplicate name, not installed)",
     ExitCode.DATA: "data problem (unreadable or unusable data)",
     ExitCode.EXECUTOR: "search backend failure (local or Ray)",
+    ExitCode.PACKAGE: "model package problem (missing, tampered with, incompatible)",
     ExitCode.INTERRUPTED: "interrupted by Ctrl-C or SIGTERM (completed work is kept)",
 }
 """One line per exit code, shown by ``automl --help``."""
@@ -119,12 +123,19 @@ class ExecutorError(AutomlError):
     exit_code = ExitCode.EXECUTOR
 
 
+class PackageError(AutomlError):
+    """A model package is missing, incomplete, fails its checksums or cannot be loaded."""
+
+    exit_code = ExitCode.PACKAGE
+
+
 __all__ = [
     "EXIT_CODE_MEANINGS",
     "AutomlError",
     "DataError",
     "ExecutorError",
     "ExitCode",
+    "PackageError",
     "PluginError",
     "RecipeError",
     "RecipeIssue",

@@ -386,6 +386,10 @@ class PluginRegistry:
         """The registered plugins, in discovery order."""
         return list(self._plugins.values())
 
+    def plugin_objects(self) -> list[tuple[PluginInfo, object]]:
+        """Every registered plugin with its object (module or instance), in discovery order."""
+        return [(info, self._pm.get_plugin(info.name)) for info in self._plugins.values()]
+
     @property
     def skipped(self) -> list[PluginInfo]:
         """Installed plugins not loaded (disabled, or third-party with autoload off)."""

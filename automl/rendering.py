@@ -124,3 +124,121 @@ def render_recipe_summary(
     for default in resolved.defaults:
         table.add_row(default.path, _show(default.value), default.note or "default")
     console.print(table)
+
+
+def _number(value: Any, digits: int = 4) -> str:
+    if isinstance(value, int | float):
+        return f"{value:.{digits}f}"
+    return "-"
+
+
+def render_leaderboard(console: Console, board: Any, *, top: int | None = None) -> None:
+    """The ranked trials: scores (mean ± std), holdout score of the refitted best, timings."""
+    arrow = "↑" if board.direction == "maximize" else "↓"
+    table = Table(
+        title=f"Leaderboard ({board.metric} {arrow}, cross-validated)", title_justify="left"
+    )
+    for column in ("rank", "trial", "model"):
+        table.add_column(column, no_wrap=True)
+    table.add_column(board.metric, justify="right", no_wrap=True)
+    for name in board.metrics:
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column(f"holdout {board.metric}", justify="right", no_wrap=True)
+    table.add_column("fit s", justify="right", no_wrap=True)
+    table.add_column("predict s/1k", justify="right", no_wrap=True)
+    table.add_column("params", overflow="fold", ratio=1)
+    rows = board.rows if top is None else board.rows[:top]
+    for row in rows:
+        primary = f"{_number(row.get(f'{board.metric}_mean'))} ± {_number(row.get(f'{board.metric}_std'), 3)}"
+        params = json.dumps(row.get("params", {}), default=str, sort_keys=True)
+        table.add_row(
+            str(row["rank"]),
+            str(row["trial"]),
+            str(row["model"]),
+            primary,
+            *(_number(row.get(f"{name}_mean")) for name in board.metrics),
+            _number(row.get(f"holdout_{board.metric}")),
+            _number(row.get("fit_time"), 3),
+            _number(row.get("predict_time_per_1000"), 3),
+            params if len(params) <= 120 else params[:117] + "...",
+        )
+    console.print(table)
+    if top is not None and len(board.rows) > top:
+        console.print(Text(f"{len(board.rows) - top} more rows in leaderboard.csv", style="dim"))
+
+
+def render_run_summary(console: Console, result: Any) -> None:
+    """Where everything was written, the best model and its holdout score."""
+    summary = result.summary
+    best = summary.get("best_trial") or {}
+    trials = summary.get("trials", {})
+    holdout = summary.get("holdout") or {}
+    metric = summary.get("metric")
+    lines = [
+        f"Task {summary.get('task')} · {trials.get('complete', 0)} complete, {trials.get('pruned', 0)} pruned, "
+        f"{trials.get('failed', 0)} failed · stopped by {summary.get('stopped_by')} · "
+        f"{summary['timings'].get('total', 0):.1f} s",
+        f"Best: trial {best.get('number')} ({best.get('model')}), {metric} {_number(best.get('cv_mean'))} "
+        f"cross-validated, {_number(holdout.get(metric))} on the holdout",
+        f"Run directory: {result.run_dir}",
+        "  model/ (packaged best model), leaderboard.csv, leaderboard.json, run.json, run.log, study.journal",
+        f"Predict: automl predict {result.run_dir / 'model'} INPUT.csv -o predictions.csv",
+    ]
+    for line in lines:
+        console.print(Text(line), soft_wrap=True)
+
+
+class RunDisplay:
+    """The live progress of ``automl run``: trials, best score and model, time left."""
+
+    def __init__(self, console: Console, resolved: Any) -> None:
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.console = console
+        search = resolved.recipe.search
+        self.by_time = search.time_budget is not None
+        self.total = search.time_budget if self.by_time else search.n_trials
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self.task = self.progress.add_task("Starting", total=self.total, info="")
+
+    def __enter__(self) -> RunDisplay:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def phase(self, name: str) -> None:
+        """A new phase of the run started."""
+        labels = {
+            "load": "Loading data",
+            "prepare": "Checking data",
+            "search": "Searching",
+            "refit": "Refitting the best model",
+            "package": "Packaging",
+        }
+        self.progress.update(self.task, description=labels.get(name, name))
+
+    def update(self, progress: Any) -> None:
+        """The search changed."""
+        budget = f"/{progress.n_trials}" if progress.n_trials else ""
+        info = (
+            f"trials {progress.finished}{budget} · pruned {progress.pruned} · failed {progress.failed} · "
+            f"running {progress.running} on {progress.workers} workers"
+        )
+        if progress.best_value is not None:
+            info += (
+                f" · best {progress.best_value:.4f} ({progress.best_model} #{progress.best_number})"
+            )
+        if progress.time_left is not None:
+            info += f" · {progress.time_left:.0f} s left"
+        completed = progress.elapsed if self.by_time else progress.finished
+        self.progress.update(self.task, completed=completed, info=info)

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -176,11 +176,67 @@ class DataSourceSpec(ComponentSpec):
     kind: ClassVar[ComponentKind] = ComponentKind.DATA_SOURCE
 
 
+class ParamSampler(Protocol):
+    """What a model's ``search_space`` function receives: it suggests the model's parameters.
+
+    Names are the fields of the model's params model; automl namespaces them for Optuna
+    (``random_forest.max_depth``), applies the recipe's fixed ``params`` and ``search_space``
+    overrides, and passes the chosen values to the model's factory. Conditional parameters are
+    plain Python: ``if sampler.suggest_categorical("kernel", ["rbf", "linear"]) == "rbf": ...``.
+    """
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, log: bool = False, step: int = 1
+    ) -> int:
+        """Suggest an integer in ``[low, high]``."""
+        ...
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None
+    ) -> float:
+        """Suggest a float in ``[low, high]`` (on a log scale when ``log``)."""
+        ...
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        """Suggest one of ``choices`` (``None``, bool, int, float or str values)."""
+        ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class ModelSpec(ComponentSpec):
-    """A model: ``factory(params, *, task, seed) -> scikit-learn-compatible estimator``."""
+    """A model: ``factory(params, *, task, seed) -> scikit-learn-compatible estimator``.
+
+    The estimator receives the preprocessed feature matrix (numbers only: missing values imputed,
+    categories encoded; scaled when :attr:`needs_scaling`). The params model's defaults are the
+    model's default configuration, tried first by every search.
+
+    Attributes:
+        search_space: ``search_space(sampler, task)`` suggests the searched parameters through
+            a :class:`ParamSampler`; ``None`` searches nothing (only the defaults run).
+        cost: Relative training cost (1 = a linear model); cheaper defaults are tried first.
+        needs_scaling: Whether numeric features must be standardised for this model.
+        cpus: CPUs one trial uses (for scheduling trials on Ray).
+        gpus: GPUs one trial can use when the cluster has them.
+    """
 
     kind: ClassVar[ComponentKind] = ComponentKind.MODEL
+
+    search_space: Callable[[ParamSampler, Task], None] | None = None
+    cost: float = 1.0
+    needs_scaling: bool = False
+    cpus: float = 1.0
+    gpus: float = 0.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.search_space is not None and not callable(self.search_space):
+            raise TypeError(f"model {self.name!r}: search_space must be callable or None")
+        if not self.cost > 0:
+            raise ValueError(f"model {self.name!r}: cost must be > 0, got {self.cost!r}")
+        if self.cpus <= 0 or self.gpus < 0:
+            raise ValueError(
+                f"model {self.name!r}: cpus must be > 0 and gpus >= 0, got cpus={self.cpus}, gpus={self.gpus}"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -242,6 +298,7 @@ __all__ = [
     "MetricSpec",
     "ModelSpec",
     "NoParams",
+    "ParamSampler",
     "Params",
     "SourceContext",
     "Task",

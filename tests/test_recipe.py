@@ -90,13 +90,19 @@ def test_task_given_fills_metric_and_models(registry_with_example: PluginRegistr
     resolved = parse_recipe(MINIMAL + "task: multiclass\n", registry=registry_with_example, env={})
     assert resolved.metric is not None
     assert resolved.metric.name == "log_loss"
-    assert [m.name for m in resolved.models] == ["nearest_centroid"]
+    names = [m.name for m in resolved.models]
+    fitting = [
+        c.name for c in registry_with_example.components("model") if c.spec.supports("multiclass")
+    ]
+    assert names == sorted(fitting)
+    assert "nearest_centroid" in names
     regression = parse_recipe(
         MINIMAL + "task: regression\n", registry=registry_with_example, env={}
     )
     assert regression.metric is not None
     assert regression.metric.name == "rmse"
-    assert regression.models == ()
+    assert "nearest_centroid" not in [m.name for m in regression.models]
+    assert "ridge" in [m.name for m in regression.models]
 
 
 def test_model_object_form_and_search_space(registry_with_example: PluginRegistry) -> None:
@@ -252,7 +258,7 @@ ERROR_CASES: dict[str, tuple[str, list[str]]] = {
     "unknown-model": (
         MINIMAL + "models: [nearest_centriod]\n",
         [
-            "models[0] (line 5): Unknown model 'nearest_centriod'. Did you mean 'nearest_centroid'? Installed: nearest_centroid."
+            "models[0] (line 5): Unknown model 'nearest_centriod'. Did you mean 'nearest_centroid'? Installed: decision_tree,"
         ],
     ),
     "model-for-other-task": (

@@ -102,6 +102,13 @@ class SearchSpec(RecipeSection):
     seed: int = Field(
         default=0, ge=0, description="Seed of the sampler, the splits and the models."
     )
+    storage: str | None = Field(
+        default=None,
+        description=(
+            "Database URL of the Optuna study (e.g. postgresql://host/db) for studies shared "
+            "by a team; default: a journal file in the run directory."
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -126,6 +133,13 @@ class ExecutionSpec(RecipeSection):
     )
     address: str | None = Field(
         default=None, description="Address of an existing Ray cluster (backend: ray only)."
+    )
+    deterministic: bool = Field(
+        default=False,
+        description=(
+            "Ask trials in fixed batches and record them in trial order, so that a trial-count "
+            "budget gives the same leaderboard every time (slower with several workers)."
+        ),
     )
 
     @field_validator("workers", mode="wrap")

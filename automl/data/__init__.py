@@ -1,0 +1,1 @@
+"""Data: loading from a source plugin, checks, task inference, splits and preprocessing."""

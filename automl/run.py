@@ -1,0 +1,671 @@
+"""A whole run: recipe → data → search → leaderboard → refit → holdout score → model package.
+
+:func:`run` is what ``automl run`` calls. Everything lands in the run directory::
+
+    recipe.yaml        the recipe as written (``${VAR}`` references, not their values)
+    run.json           status, versions, seed, data fingerprint, timings, best trial, holdout
+    run.log            the log of the run
+    study.journal      the Optuna study (resumable)
+    leaderboard.csv    one row per completed trial, ranked; also leaderboard.json
+    model/             the packaged best model
+
+Running again into the same run directory resumes the study: finished trials are kept and
+count toward ``search.n_trials``; trials cut short are run again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import json
+import logging
+import os
+import platform
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from automl.errors import AutomlError, ExecutorError, RecipeError, RecipeIssue
+from automl.leaderboard import Leaderboard, write_text_atomic
+from automl.search.engine import SearchProgress, most_common_failure
+from automl.specs import ComponentKind, Task
+
+if TYPE_CHECKING:
+    from automl.data.load import TrainingTable
+    from automl.recipe import ResolvedModel, ResolvedRecipe
+
+logger = logging.getLogger(__name__)
+
+RUN_FILE = "run.json"
+PACKAGE_SECONDS = 1.5
+"""Time kept before the deadline for writing the package and the leaderboard."""
+VERSIONED = (
+    "automl",
+    "optuna",
+    "scikit-learn",
+    "pandas",
+    "numpy",
+    "pluggy",
+    "lightgbm",
+    "torch",
+    "ray",
+)
+REFERENCE_ROWS = 1000
+
+
+@dataclass
+class RunResult:
+    """What a finished run produced."""
+
+    run_dir: Path
+    summary: dict[str, Any]
+    leaderboard: Leaderboard
+    resumed: bool = False
+    stopped_by: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+PhaseCallback = Callable[[str], None]
+
+
+def default_run_dir(name: str, root: Path | None = None) -> Path:
+    """``runs/<name>/<timestamp>`` under ``root`` (the working directory by default)."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return (root or Path.cwd()) / "runs" / name / stamp
+
+
+def with_overrides(
+    resolved: ResolvedRecipe,
+    *,
+    time_budget: float | None = None,
+    n_trials: int | None = None,
+    seed: int | None = None,
+    backend: str | None = None,
+    workers: int | None = None,
+) -> ResolvedRecipe:
+    """The recipe with command-line overrides applied (validated like the recipe itself)."""
+    import dataclasses
+
+    from pydantic import ValidationError
+
+    from automl.recipe.issues import IssueCollector
+    from automl.recipe.schema import ExecutionSpec, SearchSpec
+
+    recipe = resolved.recipe
+    search = recipe.search.model_dump(include=recipe.search.model_fields_set)
+    if time_budget is not None or n_trials is not None:
+        # An explicit budget on the command line replaces the recipe's budget as a whole.
+        search.pop("time_budget", None)
+        search.pop("n_trials", None)
+    updates = {"time_budget": time_budget, "n_trials": n_trials, "seed": seed}
+    search.update({key: value for key, value in updates.items() if value is not None})
+    execution = recipe.execution.model_dump(include=recipe.execution.model_fields_set)
+    execution.update(
+        {k: v for k, v in {"backend": backend, "workers": workers}.items() if v is not None}
+    )
+    issues = IssueCollector("command line")
+    try:
+        new_search = SearchSpec.model_validate(search)
+        new_execution = ExecutionSpec.model_validate(execution)
+    except ValidationError as exc:
+        issues.add_validation_error(exc, (), SearchSpec)
+        issues.raise_if_any()
+        raise
+    new_recipe = recipe.model_copy(update={"search": new_search, "execution": new_execution})
+    return dataclasses.replace(resolved, recipe=new_recipe)
+
+
+def versions() -> dict[str, str | None]:
+    """Versions of Python and the key libraries (without importing them)."""
+    found: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+class _RunLog:
+    """Copies the ``automl`` logger into ``run.log`` for the duration of the run."""
+
+    def __init__(self, path: Path) -> None:
+        self.handler = logging.FileHandler(path, encoding="utf-8")
+        self.handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
+        self.handler.setLevel(logging.INFO)
+        self.logger = logging.getLogger("automl")
+        self.level = self.logger.level
+
+    def __enter__(self) -> _RunLog:
+        self.logger.addHandler(self.handler)
+        if self.logger.getEffectiveLevel() > logging.INFO:
+            self.logger.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.level)
+        self.handler.close()
+
+
+def run(
+    resolved: ResolvedRecipe,
+    *,
+    run_dir: str | os.PathLike[str] | None = None,
+    on_progress: Callable[[SearchProgress], None] | None = None,
+    on_phase: PhaseCallback | None = None,
+) -> RunResult:
+    """Run a validated recipe end to end (see the module docstring for what is written).
+
+    Args:
+        resolved: The recipe (see :func:`automl.load_recipe`; apply :func:`with_overrides` for
+            command-line budgets).
+        run_dir: The run directory; an existing one with a study is resumed.
+        on_progress: Called with a :class:`SearchProgress` whenever the search changes.
+        on_phase: Called with the name of each phase as it starts.
+
+    Raises:
+        AutomlError: bad data, plugins, or a search in which every trial failed; ``run.json``
+            then says ``failed`` with the message.
+        KeyboardInterrupt: the run was stopped; ``run.json`` says ``interrupted`` and
+            running the same recipe into the same run directory resumes.
+    """
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # automl reports trials itself
+    started = time.monotonic()
+    budget = resolved.recipe.search.time_budget
+    deadline = started + budget if budget is not None else None
+    directory = Path(run_dir) if run_dir is not None else default_run_dir(resolved.name)
+    directory.mkdir(parents=True, exist_ok=True)
+    summary: dict[str, Any] = {
+        "status": "running",
+        "recipe": resolved.name,
+        "recipe_file": resolved.source,
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "seed": resolved.recipe.search.seed,
+        "versions": versions(),
+        "timings": {},
+    }
+    with _RunLog(directory / "run.log"):
+        logger.info("Run %r into %s", resolved.name, directory)
+        _write_recipe(directory, resolved)
+        _write_summary(directory, summary)
+        try:
+            result = _run(
+                resolved,
+                directory,
+                summary,
+                started,
+                deadline,
+                on_progress,
+                on_phase or (lambda _: None),
+            )
+        except KeyboardInterrupt:
+            summary["status"] = "interrupted"
+            summary["message"] = (
+                "stopped by Ctrl-C or SIGTERM; run again with the same run directory to resume"
+            )
+            _finish_summary(directory, summary, started)
+            raise
+        except AutomlError as exc:
+            summary["status"] = "failed"
+            summary["message"] = str(exc)
+            _finish_summary(directory, summary, started)
+            raise
+        _finish_summary(directory, summary, started)
+        resolved.registry.after_run(recipe=resolved, run_dir=directory, summary=summary)
+    return result
+
+
+def _write_recipe(directory: Path, resolved: ResolvedRecipe) -> None:
+    target = directory / "recipe.yaml"
+    if not target.exists():
+        write_text_atomic(target, resolved.text)
+
+
+def _write_summary(directory: Path, summary: Mapping[str, Any]) -> None:
+    write_text_atomic(directory / RUN_FILE, json.dumps(summary, indent=2, default=str) + "\n")
+
+
+def _finish_summary(directory: Path, summary: dict[str, Any], started: float) -> None:
+    summary["timings"]["total"] = round(time.monotonic() - started, 3)
+    summary["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    _write_summary(directory, summary)
+
+
+class _Phase:
+    def __init__(self, name: str, summary: dict[str, Any], on_phase: PhaseCallback) -> None:
+        self.name = name
+        self.summary = summary
+        on_phase(name)
+
+    def __enter__(self) -> None:
+        self.started = time.monotonic()
+
+    def __exit__(self, *exc: object) -> None:
+        self.summary["timings"][self.name] = round(time.monotonic() - self.started, 3)
+
+
+def _run(
+    resolved: ResolvedRecipe,
+    directory: Path,
+    summary: dict[str, Any],
+    started: float,
+    deadline: float | None,
+    on_progress: Callable[[SearchProgress], None] | None,
+    on_phase: PhaseCallback,
+) -> RunResult:
+    from automl.data.load import fingerprint, load_frame, prepare_table
+
+    recipe = resolved.recipe
+    resolved.registry.before_run(recipe=resolved, run_dir=directory)
+    with _Phase("load", summary, on_phase):
+        frame = load_frame(resolved)
+    with _Phase("prepare", summary, on_phase):
+        table = prepare_table(frame, recipe.data.target, recipe.task, cv=recipe.search.cv)
+        metric, metrics, models = _components_for_task(resolved, table.task)
+        summary.update(
+            task=table.task.value,
+            target=table.target_name,
+            metric=metric.name,
+            direction=metric.spec.direction,
+            metrics=[m.name for m in metrics],
+            models=list(models),
+            data=fingerprint(frame),
+        )
+        split = _split(table, recipe.data.holdout, recipe.search.seed)
+        summary["data"].update(
+            training_rows=len(split.train_rows), holdout_rows=len(split.holdout_rows)
+        )
+    _write_summary(directory, summary)
+    with _Phase("search", summary, on_phase):
+        search_result, study, resumed = _search(
+            resolved,
+            directory,
+            table,
+            split,
+            metric.name,
+            [m.name for m in metrics],
+            models,
+            summary,
+            started,
+            deadline,
+            on_progress,
+        )
+    leaderboard = Leaderboard.from_study(study, metric.name, [m.name for m in metrics])
+    progress = search_result.progress
+    summary["trials"] = {
+        "complete": progress.complete,
+        "pruned": progress.pruned,
+        "failed": progress.failed,
+        "finished": progress.finished,
+    }
+    summary["stopped_by"] = search_result.stopped_by
+    summary["resumed"] = resumed
+    if leaderboard.best is None:
+        leaderboard.write(directory)
+        raise _no_trial_error(search_result.failures, search_result.stopped_by)
+    with _Phase("refit", summary, on_phase):
+        refit = _refit_best(resolved, table, split, leaderboard, models, metric.name, metrics)
+    best_row = refit.row
+    leaderboard.set_holdout(best_row["trial"], refit.holdout)
+    summary["best_trial"] = {
+        "number": best_row["trial"],
+        "model": best_row["model"],
+        "params": best_row["params"],
+        "cv_mean": best_row[f"{metric.name}_mean"],
+        "cv_std": best_row[f"{metric.name}_std"],
+    }
+    summary["holdout"] = refit.holdout or None
+    with _Phase("package", summary, on_phase):
+        leaderboard.write(directory)
+        _package(directory, refit.pipeline, table, split, summary)
+    summary["status"] = "finished"
+    summary["model_dir"] = str(directory / "model")
+    return RunResult(
+        run_dir=directory,
+        summary=summary,
+        leaderboard=leaderboard,
+        resumed=resumed,
+        stopped_by=search_result.stopped_by,
+        timings=summary["timings"],
+    )
+
+
+def _components_for_task(
+    resolved: ResolvedRecipe, task: Task
+) -> tuple[Any, list[Any], dict[str, ResolvedModel]]:
+    """The metrics and models for the (possibly inferred) task; errors name recipe paths."""
+    from automl.recipe.schema import DEFAULT_METRICS
+
+    issues: list[RecipeIssue] = []
+    metric = resolved.metric
+    if metric is None:
+        try:
+            metric = resolved.registry.get(ComponentKind.METRIC, DEFAULT_METRICS[task.value])
+        except AutomlError as exc:
+            issues.append(
+                RecipeIssue(
+                    "metric", f"no metric given and the default for {task.value} is unusable: {exc}"
+                )
+            )
+    for path, component in [
+        ("metric", metric),
+        *((f"metrics[{i}]", m) for i, m in enumerate(resolved.metrics)),
+    ]:
+        if component is not None and not component.spec.supports(task):
+            issues.append(
+                RecipeIssue(
+                    path,
+                    f"metric {component.name!r} does not support the {task.value} task inferred from the target; set task or choose another metric",
+                )
+            )
+    models: dict[str, ResolvedModel] = {}
+    listed = resolved.recipe.models is not None
+    for model in resolved.models:
+        if model.component.spec.supports(task):
+            models[model.name] = model
+        elif listed:
+            issues.append(
+                RecipeIssue(
+                    model.path,
+                    f"model {model.name!r} does not support the {task.value} task inferred from the target",
+                )
+            )
+    if not models and not issues:
+        installed = resolved.registry.names(ComponentKind.MODEL)
+        issues.append(
+            RecipeIssue(
+                "models",
+                f"no installed model supports {task.value} (installed: {', '.join(installed) or 'none'})",
+            )
+        )
+    if issues:
+        raise RecipeError(resolved.source, issues)
+    ordered = dict(sorted(models.items(), key=lambda item: (item[1].component.spec.cost, item[0])))
+    return metric, list(resolved.metrics), ordered
+
+
+@dataclass
+class _Split:
+    train_rows: Any
+    holdout_rows: Any
+    folds: list[tuple[Any, Any]] = field(default_factory=list)
+
+
+def _split(table: TrainingTable, holdout: float, seed: int) -> _Split:
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    indices = np.arange(len(table.target))
+    if holdout <= 0:
+        return _Split(train_rows=indices, holdout_rows=indices[:0])
+    stratify = table.target if table.task is not Task.REGRESSION else None
+    try:
+        train, test = train_test_split(
+            indices, test_size=holdout, random_state=seed, stratify=stratify
+        )
+    except ValueError as exc:
+        from automl.errors import DataError
+
+        raise DataError(f"cannot keep a {holdout:.0%} holdout (data.holdout): {exc}") from exc
+    return _Split(train_rows=np.sort(train), holdout_rows=np.sort(test))
+
+
+def _folds(table: TrainingTable, train_rows: Any, cv: int, seed: int) -> list[tuple[Any, Any]]:
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    target = table.target[train_rows]
+    if table.task is Task.REGRESSION:
+        splitter: Any = KFold(n_splits=cv, shuffle=True, random_state=seed)
+    else:
+        counts = {label: int((target == label).sum()) for label in table.classes or []}
+        smallest = min(counts.values())
+        if smallest < cv:
+            from automl.errors import DataError
+
+            raise DataError(
+                f"after keeping the holdout, a class has {smallest} training rows, fewer than the "
+                f"{cv} cross-validation folds (search.cv); lower search.cv or data.holdout"
+            )
+        splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
+    return list(splitter.split(train_rows, target))
+
+
+def _search(
+    resolved: ResolvedRecipe,
+    directory: Path,
+    table: TrainingTable,
+    split: _Split,
+    metric: str,
+    metrics: list[str],
+    models: dict[str, ResolvedModel],
+    summary: dict[str, Any],
+    started: float,
+    deadline: float | None,
+    on_progress: Callable[[SearchProgress], None] | None,
+) -> tuple[Any, Any, bool]:
+    from automl.data.preprocess import category_levels, column_kinds
+    from automl.search.engine import Search
+    from automl.search.space import default_params
+    from automl.search.study import (
+        enqueue_defaults,
+        make_pruner,
+        make_sampler,
+        make_storage,
+        open_study,
+        recover_unfinished,
+    )
+    from automl.search.trial import SearchData
+    from automl.search.workers import WorkerSetup, plugin_refs
+
+    recipe = resolved.recipe
+    search = recipe.search
+    features = table.features.iloc[split.train_rows].reset_index(drop=True)
+    kinds = column_kinds(features)
+    train_table = _Subset(table, split.train_rows)
+    folds = _folds(table, split.train_rows, search.cv, search.seed)
+    data = SearchData(
+        features=features,
+        target=train_table.target,
+        folds=folds,
+        task=table.task,
+        classes=table.classes,
+        kinds=kinds,
+        levels=category_levels(features, kinds),
+        metric=metric,
+        metrics=metrics,
+        seed=search.seed,
+    )
+    direction = resolved.registry.get(ComponentKind.METRIC, metric).spec.direction
+    signature = {
+        "automl_study": 1,
+        "task": table.task.value,
+        "metric": metric,
+        "models": sorted(models),
+        "cv": search.cv,
+        "seed": search.seed,
+        "holdout": recipe.data.holdout,
+        "data": summary["data"]["sha256"],
+    }
+    storage = make_storage(directory, search.storage)
+    study, resumed = open_study(
+        storage=storage,
+        direction=direction,
+        sampler=make_sampler(search.sampler, search.seed),
+        pruner=make_pruner(search.pruner, search.cv),
+        signature=signature,
+        run_dir=directory,
+    )
+    if resumed:
+        recover_unfinished(study)
+    else:
+        enqueue_defaults(study, [default_params(model) for model in models.values()])
+    executor = _executor(recipe)
+
+    def reserve(best_fit_time: float | None) -> float:
+        # Refitting on every training row takes about cv/(cv-1) folds' time; keep a margin.
+        if best_fit_time is None:
+            return PACKAGE_SECONDS + 1.0
+        return PACKAGE_SECONDS + 1.5 * best_fit_time * search.cv / (search.cv - 1)
+
+    def on_trial(record: dict[str, Any]) -> None:
+        resolved.registry.after_trial(recipe=resolved, trial=record)
+
+    executor.start(
+        WorkerSetup(data=data, plugins=plugin_refs(resolved.registry), models=list(models))
+    )
+    try:
+        result = Search(
+            study=study,
+            executor=executor,
+            models=models,
+            task=table.task,
+            metric=metric,
+            metrics=metrics,
+            n_trials=search.n_trials,
+            deadline=deadline,
+            reserve=reserve,
+            started=started,
+            deterministic=recipe.execution.deterministic,
+            on_progress=on_progress,
+            on_trial=on_trial,
+        ).run()
+    finally:
+        executor.close()
+    return result, study, resumed
+
+
+@dataclass
+class _Subset:
+    table: TrainingTable
+    rows: Any
+
+    @property
+    def target(self) -> Any:
+        return self.table.target[self.rows]
+
+
+def _executor(recipe: Any) -> Any:
+    from automl.search.executor import LocalExecutor
+
+    execution = recipe.execution
+    if execution.backend == "ray":
+        raise ExecutorError(
+            "execution.backend: ray is not available in this version yet; use backend: local"
+        )
+    workers = os.cpu_count() or 1 if execution.workers == "auto" else int(execution.workers)
+    return LocalExecutor(workers=workers)
+
+
+@dataclass
+class _Refit:
+    row: dict[str, Any]
+    pipeline: Any
+    holdout: dict[str, float]
+
+
+def _refit_best(
+    resolved: ResolvedRecipe,
+    table: TrainingTable,
+    split: _Split,
+    leaderboard: Leaderboard,
+    models: dict[str, ResolvedModel],
+    metric: str,
+    metrics: list[Any],
+) -> _Refit:
+    """Refit the best trial on every training row and score it once on the holdout.
+
+    When the best configuration fails to refit, the next one on the leaderboard is used.
+    """
+    from automl.data.preprocess import build_pipeline, category_levels, column_kinds
+    from automl.search.trial import predict_for_metrics
+
+    features = table.features.iloc[split.train_rows]
+    target = table.target[split.train_rows]
+    kinds = column_kinds(features)
+    levels = category_levels(features, kinds)
+    metric_specs = {
+        m.name: m.spec for m in [resolved.registry.get(ComponentKind.METRIC, metric), *metrics]
+    }
+    errors = []
+    for row in leaderboard.rows[:3]:
+        spec = models[row["model"]].component.spec
+        try:
+            params = spec.params.model_validate(row["params"])
+            estimator = spec.factory(params, task=table.task, seed=resolved.recipe.search.seed)
+            pipeline = build_pipeline(estimator, kinds, levels, scale=spec.needs_scaling)
+            pipeline.fit(features, target)
+        except Exception as exc:
+            logger.warning("Refitting trial %d (%s) failed: %s", row["trial"], row["model"], exc)
+            errors.append(f"trial {row['trial']}: {type(exc).__name__}: {exc}")
+            continue
+        holdout: dict[str, float] = {}
+        if len(split.holdout_rows):
+            rows = table.features.iloc[split.holdout_rows]
+            truth = table.target[split.holdout_rows]
+            predictions = predict_for_metrics(
+                pipeline, rows, table.task, table.classes, metric_specs.values()
+            )
+            for name, metric_spec in metric_specs.items():
+                y_pred = predictions["proba"] if metric_spec.needs_proba else predictions["label"]
+                holdout[name] = float(metric_spec.factory(truth, y_pred, labels=table.classes))
+        return _Refit(row=row, pipeline=pipeline, holdout=holdout)
+    raise ExecutorError(
+        "refitting the best trials on all training rows failed: " + "; ".join(errors)
+    )
+
+
+def _package(
+    directory: Path, pipeline: Any, table: TrainingTable, split: _Split, summary: dict[str, Any]
+) -> None:
+    from automl.package import write_package
+
+    features = table.features.iloc[split.train_rows]
+    reference = features.copy()
+    reference[table.target_name] = table.target[split.train_rows]
+    if len(reference) > REFERENCE_ROWS:
+        reference = reference.sample(n=REFERENCE_ROWS, random_state=summary["seed"])
+    metadata = {
+        key: summary.get(key)
+        for key in (
+            "recipe",
+            "task",
+            "target",
+            "metric",
+            "direction",
+            "metrics",
+            "seed",
+            "versions",
+            "data",
+        )
+    }
+    metadata.update(best_trial=summary.get("best_trial"), holdout=summary.get("holdout"))
+    write_package(
+        directory / "model",
+        pipeline=pipeline,
+        task=table.task.value,
+        target=table.target_name,
+        classes=table.classes,
+        input_example=features.head(5),
+        reference_sample=reference.reset_index(drop=True),
+        metadata=metadata,
+    )
+
+
+def _no_trial_error(failures: list[str], stopped_by: str) -> AutomlError:
+    if failures:
+        reason, count = most_common_failure(failures)
+        return ExecutorError(
+            f"every trial failed ({len(failures)} trials); the most common reason ({count} of them): {reason}"
+        )
+    if stopped_by == "time_budget":
+        return ExecutorError(
+            "no trial finished within the time budget (search.time_budget); give the run more time"
+        )
+    return ExecutorError("no trial completed; nothing to package")

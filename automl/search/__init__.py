@@ -1,0 +1,1 @@
+"""The search engine: space, trials with cross-validation, the Optuna study, executors."""

@@ -1,0 +1,176 @@
+"""The Optuna study of a run: storage, sampler, pruner, creation and resumption.
+
+The study lives in an append-only journal file in the run directory (or in a database when
+``search.storage`` names one), so a run killed at any point resumes with every finished trial.
+Only the driver process writes to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from automl.errors import ExecutorError, RecipeError, RecipeIssue
+
+if TYPE_CHECKING:
+    import optuna
+
+logger = logging.getLogger(__name__)
+
+JOURNAL_FILE = "study.journal"
+STUDY_NAME = "automl"
+INTERRUPTED = "interrupted"
+"""User attribute of a trial that did not finish (killed, cancelled at the deadline or by Ctrl-C)."""
+
+
+def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
+    """The Optuna sampler named in the recipe, seeded."""
+    import optuna
+
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if name == "cmaes":
+        try:
+            import cmaes  # noqa: F401  (Optuna's CMA-ES sampler needs it)
+        except ImportError:
+            raise ExecutorError(
+                "search.sampler: cmaes needs the 'cmaes' package: pip install cmaes"
+            ) from None
+        return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
+    if name == "gp":
+        return optuna.samplers.GPSampler(seed=seed)
+    raise ValueError(f"unknown sampler {name!r}")
+
+
+def make_pruner(name: str, folds: int) -> optuna.pruners.BasePruner:
+    """The Optuna pruner named in the recipe; steps are cross-validation folds."""
+    import optuna
+
+    if name == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
+    if name == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=folds)
+    if name == "none":
+        return optuna.pruners.NopPruner()
+    raise ValueError(f"unknown pruner {name!r}")
+
+
+def make_storage(run_dir: Path, url: str | None) -> Any:
+    """A journal file in the run directory, or the database at ``url``."""
+    import optuna
+    from optuna.storages.journal import JournalFileBackend
+
+    if url:
+        try:
+            return optuna.storages.RDBStorage(url, heartbeat_interval=60, grace_period=120)
+        except Exception as exc:
+            raise ExecutorError(
+                f"search.storage: cannot open the study database: {type(exc).__name__}: {exc}"
+            ) from exc
+    return optuna.storages.JournalStorage(JournalFileBackend(str(run_dir / JOURNAL_FILE)))
+
+
+def open_study(
+    *,
+    storage: Any,
+    direction: str,
+    sampler: optuna.samplers.BaseSampler,
+    pruner: optuna.pruners.BasePruner,
+    signature: Mapping[str, Any],
+    run_dir: Path,
+    study_name: str = STUDY_NAME,
+) -> tuple[optuna.Study, bool]:
+    """Load the run's study, or create it.
+
+    Returns:
+        The study, and whether it was resumed.
+
+    Raises:
+        RecipeError: the stored study was made from a recipe or data that differ in a way
+            that makes resuming wrong (models, metric, folds, seed, task or data changed).
+    """
+    import optuna
+
+    try:
+        study = optuna.load_study(
+            study_name=study_name, storage=storage, sampler=sampler, pruner=pruner
+        )
+    except KeyError:
+        study = optuna.create_study(
+            study_name=study_name,
+            storage=storage,
+            direction=direction,
+            sampler=sampler,
+            pruner=pruner,
+        )
+        for key, value in signature.items():
+            study.set_user_attr(key, value)
+        return study, False
+    stored = study.user_attrs
+    issues = [
+        RecipeIssue(
+            key,
+            f"was {stored.get(key)!r} when the run in {run_dir} started, now {value!r}; "
+            "resuming would mix incomparable trials: use a new --run-dir, or restore the recipe and data",
+        )
+        for key, value in signature.items()
+        if stored.get(key) != value
+    ]
+    if issues:
+        raise RecipeError(f"{run_dir} (resume)", issues)
+    return study, True
+
+
+def recover_unfinished(study: optuna.Study) -> int:
+    """Fail trials a crash left RUNNING and enqueue every unfinished trial's parameters again.
+
+    A trial is unfinished when it was still running at a crash (``kill -9``), at Ctrl-C, or at
+    a previous run's deadline. Returns how many trials were enqueued again.
+    """
+    from optuna.trial import Trial, TrialState
+
+    requeued = set(study.user_attrs.get("requeued", []))
+    again = 0
+    for frozen in study.get_trials(deepcopy=False):
+        if frozen.state == TrialState.RUNNING:
+            Trial(study, frozen._trial_id).set_user_attr(INTERRUPTED, True)
+            Trial(study, frozen._trial_id).set_user_attr(
+                "error", "interrupted: the run stopped while it ran"
+            )
+            study.tell(frozen.number, state=TrialState.FAIL)
+        elif not (frozen.state == TrialState.FAIL and frozen.user_attrs.get(INTERRUPTED)):
+            continue
+        if frozen.number in requeued or not frozen.params:
+            continue
+        study.enqueue_trial(
+            dict(frozen.params), user_attrs={"retry_of": frozen.number}, skip_if_exists=False
+        )
+        requeued.add(frozen.number)
+        again += 1
+    if again:
+        study.set_user_attr("requeued", sorted(requeued))
+        logger.info("Enqueued %d unfinished trial(s) again", again)
+    return again
+
+
+def finished_count(study: optuna.Study) -> int:
+    """Trials that count toward ``search.n_trials``: complete, pruned or failed (not interrupted)."""
+    from optuna.trial import TrialState
+
+    counted = 0
+    for trial in study.get_trials(deepcopy=False):
+        if trial.state in (TrialState.COMPLETE, TrialState.PRUNED) or (
+            trial.state == TrialState.FAIL and not trial.user_attrs.get(INTERRUPTED)
+        ):
+            counted += 1
+    return counted
+
+
+def enqueue_defaults(study: optuna.Study, defaults: Sequence[Mapping[str, Any]]) -> None:
+    """Enqueue each model's default configuration, in the given (cheapest first) order."""
+    for params in defaults:
+        study.enqueue_trial(dict(params), user_attrs={"default": True})

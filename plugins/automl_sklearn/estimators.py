@@ -1,0 +1,280 @@
+"""scikit-learn estimators adjusted for unattended search; imported only by the model factories.
+
+Each class is an ordinary scikit-learn estimator (``get_params``/``set_params``, clone-able,
+picklable) whose ``fit`` copes with what a search throws at it:
+
+* :class:`QuietLogisticRegression`, :class:`QuietElasticNet`: a solver that stops at
+  ``max_iter`` still gives a usable model; the search judges it by its score, so the
+  ``ConvergenceWarning`` is silenced rather than turned into a failed trial.
+* :class:`HistGradientBoostingClassifier`, :class:`HistGradientBoostingRegressor`: early
+  stopping is skipped when the training rows are too few to split off a (stratified) validation
+  set, instead of failing.
+* :class:`KNNClassifier`, :class:`KNNRegressor`: ``n_neighbors`` is capped by the training rows.
+* :class:`SVMClassifier`, :class:`SVMRegressor`: the RBF kernel runs on libsvm, the linear one
+  on liblinear (fast for any ``C``); ``gamma_factor`` scales scikit-learn's
+  ``gamma="scale"``; the classifier's probabilities are Platt-calibrated out of fold
+  (``CalibratedClassifierCV``, which replaces the deprecated ``SVC(probability=True)``) and
+  ``predict`` is their arg-max, so labels and probabilities agree; the regressor fits a
+  standardised target, so ``C`` and ``epsilon`` do not depend on the target's unit.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.ensemble import HistGradientBoostingClassifier as _HGBClassifier
+from sklearn.ensemble import HistGradientBoostingRegressor as _HGBRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet, LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+
+def can_split_validation(y: Any, fraction: float, *, classification: bool) -> bool:
+    """Whether ``fraction`` of the rows can be split off as a validation set.
+
+    At least 20 rows; for classification, a stratified split: every class has two rows and both
+    parts can hold one row of each class.
+    """
+    y = np.asarray(y)
+    rows = len(y)
+    if rows < 20:
+        return False
+    if not classification:
+        return True
+    _, counts = np.unique(y, return_counts=True)
+    validation = math.ceil(fraction * rows)
+    classes = len(counts)
+    return bool(counts.min() >= 2 and validation >= classes and rows - validation >= classes)
+
+
+class QuietLogisticRegression(LogisticRegression):
+    """``LogisticRegression`` whose ``fit`` does not warn when ``max_iter`` is reached."""
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> QuietLogisticRegression:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return super().fit(X, y, sample_weight=sample_weight)
+
+
+class QuietElasticNet(ElasticNet):
+    """``ElasticNet`` whose ``fit`` does not warn when ``max_iter`` is reached."""
+
+    def fit(
+        self, X: Any, y: Any, sample_weight: Any = None, check_input: bool = True
+    ) -> QuietElasticNet:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
+
+
+def _fit_hgb(
+    estimator: Any, parent: type, X: Any, y: Any, sample_weight: Any, *, classification: bool
+) -> Any:
+    requested = estimator.early_stopping
+    if requested is True and not can_split_validation(
+        y, estimator.validation_fraction, classification=classification
+    ):
+        estimator.early_stopping = False  # too few rows for a validation set
+    try:
+        return parent.fit(estimator, X, y, sample_weight=sample_weight)
+    finally:
+        estimator.early_stopping = requested
+
+
+class HistGradientBoostingClassifier(_HGBClassifier):
+    """scikit-learn's, without early stopping when the rows are too few to split."""
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> HistGradientBoostingClassifier:
+        return _fit_hgb(self, _HGBClassifier, X, y, sample_weight, classification=True)
+
+
+class HistGradientBoostingRegressor(_HGBRegressor):
+    """scikit-learn's, without early stopping when the rows are too few to split."""
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> HistGradientBoostingRegressor:
+        return _fit_hgb(self, _HGBRegressor, X, y, sample_weight, classification=False)
+
+
+class _Delegating(BaseEstimator):
+    """Fits an inner estimator (``estimator_``) built from the parameters and the data."""
+
+    def predict(self, X: Any) -> Any:
+        """Predict with the fitted inner estimator."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict(X)
+
+
+class _DelegatingClassifier(ClassifierMixin, _Delegating):
+    def predict_proba(self, X: Any) -> Any:
+        """Class probabilities, columns in ``classes_`` order."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_proba(X)
+
+    def _set_fitted(self, estimator: Any, X: Any) -> None:
+        self.estimator_ = estimator
+        self.classes_ = estimator.classes_
+        self.n_features_in_ = np.shape(X)[1]
+
+
+class KNNClassifier(_DelegatingClassifier):
+    """k-nearest-neighbours classifier; ``n_neighbors`` is capped by the training rows."""
+
+    def __init__(self, n_neighbors: int = 10, weights: str = "distance", p: int = 2) -> None:
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.p = p
+
+    def fit(self, X: Any, y: Any) -> KNNClassifier:
+        from sklearn.neighbors import KNeighborsClassifier
+
+        neighbors = max(1, min(self.n_neighbors, len(y)))
+        model = KNeighborsClassifier(neighbors, weights=self.weights, p=self.p, n_jobs=1)
+        self._set_fitted(model.fit(X, y), X)
+        return self
+
+
+class KNNRegressor(RegressorMixin, _Delegating):
+    """k-nearest-neighbours regressor; ``n_neighbors`` is capped by the training rows."""
+
+    def __init__(self, n_neighbors: int = 10, weights: str = "distance", p: int = 2) -> None:
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.p = p
+
+    def fit(self, X: Any, y: Any) -> KNNRegressor:
+        from sklearn.neighbors import KNeighborsRegressor
+
+        neighbors = max(1, min(self.n_neighbors, len(y)))
+        model = KNeighborsRegressor(neighbors, weights=self.weights, p=self.p, n_jobs=1)
+        self.estimator_ = model.fit(X, y)
+        self.n_features_in_ = np.shape(X)[1]
+        return self
+
+
+def _rbf_gamma(X: Any, factor: float) -> float:
+    """``factor`` times scikit-learn's ``gamma="scale"``: ``1 / (n_features * X.var())``."""
+    X = np.asarray(X, dtype=float)
+    variance = float(X.var())
+    return factor / (X.shape[1] * variance) if variance > 0 else factor
+
+
+def _quiet_fit(model: Any, X: Any, y: Any) -> Any:
+    """``model.fit(X, y)`` without the ``ConvergenceWarning`` of an iteration cap."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+class SVMClassifier(_DelegatingClassifier):
+    """Support vector classifier with out-of-fold Platt-calibrated probabilities.
+
+    ``kernel="rbf"`` uses libsvm (``SVC``); ``kernel="linear"`` uses liblinear (``LinearSVC``,
+    squared hinge loss), which stays fast for large ``C`` where libsvm's linear kernel can take
+    minutes. ``predict`` returns the most probable class, so it agrees with ``predict_proba``.
+    """
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        kernel: str = "rbf",
+        gamma_factor: float = 1.0,
+        class_weight: str | None = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.C = C
+        self.kernel = kernel
+        self.gamma_factor = gamma_factor
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def _svm(self, X: Any) -> Any:
+        from sklearn.svm import SVC, LinearSVC
+
+        if self.kernel == "linear":
+            return LinearSVC(
+                C=self.C,
+                dual="auto",
+                class_weight=self.class_weight,
+                random_state=self.random_state,
+            )
+        return SVC(
+            C=self.C,
+            kernel="rbf",
+            gamma=_rbf_gamma(X, self.gamma_factor),
+            class_weight=self.class_weight,
+            random_state=self.random_state,
+        )
+
+    def fit(self, X: Any, y: Any) -> SVMClassifier:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.frozen import FrozenEstimator
+        from sklearn.model_selection import StratifiedKFold
+
+        svm = self._svm(X)
+        _, counts = np.unique(np.asarray(y), return_counts=True)
+        folds = int(min(5, counts.min()))
+        if folds >= 2:
+            cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+            model = CalibratedClassifierCV(svm, method="sigmoid", cv=cv, ensemble=False)
+        else:  # a class with one row: calibrate on the training rows themselves
+            every_row = np.arange(len(y))
+            frozen = FrozenEstimator(_quiet_fit(svm, X, y))
+            model = CalibratedClassifierCV(frozen, method="sigmoid", cv=[(every_row, every_row)])
+        self._set_fitted(_quiet_fit(model, X, y), X)
+        return self
+
+    def predict(self, X: Any) -> Any:
+        """The most probable class of each row."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+class SVMRegressor(RegressorMixin, _Delegating):
+    """Support vector regressor fitted on the standardised target (``C``, ``epsilon`` unit-free).
+
+    ``kernel="rbf"`` uses libsvm (``SVR``); ``kernel="linear"`` uses liblinear (``LinearSVR``,
+    squared epsilon-insensitive loss, solved in the primal when rows outnumber features).
+    """
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        kernel: str = "rbf",
+        gamma_factor: float = 1.0,
+        epsilon: float = 0.1,
+        random_state: int | None = None,
+    ) -> None:
+        self.C = C
+        self.kernel = kernel
+        self.gamma_factor = gamma_factor
+        self.epsilon = epsilon
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any) -> SVMRegressor:
+        from sklearn.svm import SVR, LinearSVR
+
+        y = np.asarray(y, dtype=float)
+        self.y_mean_ = float(y.mean())
+        self.y_scale_ = float(y.std()) or 1.0
+        if self.kernel == "linear":
+            model = LinearSVR(
+                C=self.C,
+                epsilon=self.epsilon,
+                loss="squared_epsilon_insensitive",
+                dual="auto",
+                random_state=self.random_state,
+            )
+        else:
+            model = SVR(
+                C=self.C, kernel="rbf", gamma=_rbf_gamma(X, self.gamma_factor), epsilon=self.epsilon
+            )
+        self.estimator_ = _quiet_fit(model, X, (y - self.y_mean_) / self.y_scale_)
+        self.n_features_in_ = np.shape(X)[1]
+        return self
+
+    def predict(self, X: Any) -> Any:
+        """Predicted values, in the target's unit."""
+        return super().predict(X) * self.y_scale_ + self.y_mean_

@@ -1,0 +1,127 @@
+"""Helpers for tests that run searches: small data, recipes and test-only model plugins."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+
+from tests.conftest import ROOT, SiteDir
+
+CHURN = ROOT / "recipes" / "data" / "churn.csv"
+
+# Models for testing the engine: one that always fails, one that sleeps in fit, one whose
+# quality is a parameter (so that bad configurations exist to prune).
+TEST_MODELS = '''
+import time
+from pydantic import Field
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+
+from automl import ModelSpec, Params, hookimpl
+
+
+class Failing(LogisticRegression):
+    def __init__(self, message="boom"):
+        super().__init__()
+        self.message = message
+
+    def fit(self, x, y):
+        raise ValueError(self.message)
+
+
+class Sleepy(DummyClassifier):
+    def __init__(self, seconds=0.5):
+        super().__init__(strategy="prior")
+        self.seconds = seconds
+
+    def fit(self, x, y):
+        time.sleep(self.seconds)
+        return super().fit(x, y)
+
+
+class Blurred(LogisticRegression):
+    """Learns, then mixes in the opposite answer: ``flip`` 0 is good, 1 is reliably wrong."""
+
+    def __init__(self, flip=0.0):
+        super().__init__(max_iter=1000)
+        self.flip = flip
+
+    def predict_proba(self, x):
+        proba = super().predict_proba(x)
+        return (1 - self.flip) * proba + self.flip * proba[:, ::-1]
+
+
+class FailingParams(Params):
+    message: str = "boom"
+
+
+class SleepyParams(Params):
+    seconds: float = Field(default=0.5, ge=0)
+
+
+class CoinParams(Params):
+    flip: float = Field(default=0.0, ge=0, le=1)
+
+
+def build_failing(params, *, task, seed):
+    return Failing(message=params.message)
+
+
+def build_sleepy(params, *, task, seed):
+    return Sleepy(seconds=params.seconds)
+
+
+def build_coin(params, *, task, seed):
+    return Blurred(flip=params.flip)
+
+
+def coin_space(sampler, task):
+    sampler.suggest_float("flip", 0.0, 1.0)
+
+
+@hookimpl
+def automl_register_models():
+    tasks = {"binary", "multiclass"}
+    return [
+        ModelSpec(name="failing", description="always fails", factory=build_failing, params=FailingParams, tasks=tasks),
+        ModelSpec(name="sleepy", description="sleeps in fit", factory=build_sleepy, params=SleepyParams, tasks=tasks),
+        ModelSpec(
+            name="coin", description="good or bad", factory=build_coin, params=CoinParams, tasks=tasks,
+            search_space=coin_space, needs_scaling=True,
+        ),
+    ]
+'''
+
+
+def install_test_models(site: SiteDir) -> None:
+    """Install the test-only models (failing, sleepy, coin) as a distribution."""
+    site.add(
+        "automl-test-models",
+        {"automl_test_models": TEST_MODELS},
+        {"test_models": "automl_test_models"},
+    )
+
+
+def churn_recipe(tmp_path: Path, rows: int = 400, extra: str = "") -> Path:
+    """A binary recipe on the first ``rows`` rows of the churn example, in ``tmp_path``."""
+    pd.read_csv(CHURN).head(rows).to_csv(tmp_path / "churn.csv", index=False)
+    recipe = tmp_path / "churn.yaml"
+    recipe.write_text(
+        textwrap.dedent(
+            """
+            name: churn-test
+            task: binary
+            data:
+              source: {type: csv, path: churn.csv}
+              target: churned
+              holdout: 0.2
+            metric: roc_auc
+            metrics: [accuracy, log_loss]
+            """
+        )
+        + textwrap.dedent(extra),
+        encoding="utf-8",
+    )
+    return recipe

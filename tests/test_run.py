@@ -1,0 +1,326 @@
+"""End-to-end runs on the local backend: search, leaderboard, refit, package, resume, budgets."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pandas as pd
+import pytest
+
+from automl import DataError, ExecutorError, PluginRegistry, RecipeError, load_model, load_recipe
+from automl.leaderboard import Leaderboard
+from automl.run import run, with_overrides
+from tests.conftest import SiteDir
+from tests.run_helpers import churn_recipe, install_test_models
+
+FAST_MODELS = """
+models: [logistic_regression, decision_tree, knn]
+search: {n_trials: 8, cv: 3, seed: 0}
+execution: {workers: 1}
+"""
+
+
+def _run(recipe: Path, run_dir: Path, registry: PluginRegistry | None = None, **overrides: object):
+    resolved = load_recipe(recipe, registry or PluginRegistry.discover())
+    return run(with_overrides(resolved, **overrides), run_dir=run_dir)  # type: ignore[arg-type]
+
+
+def _study(run_dir: Path) -> optuna.Study:
+    from automl.search.study import make_storage
+
+    return optuna.load_study(study_name="automl", storage=make_storage(run_dir, None))
+
+
+def _board(run_dir: Path) -> list[tuple[object, ...]]:
+    rows = Leaderboard.read(run_dir).rows
+    return [
+        (r["trial"], r["model"], json.dumps(r["params"], sort_keys=True), r["roc_auc_mean"])
+        for r in rows
+    ]
+
+
+def test_run_writes_everything(tmp_path: Path) -> None:
+    recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
+    result = _run(recipe, tmp_path / "run")
+    run_dir = result.run_dir
+    for name in (
+        "recipe.yaml",
+        "run.json",
+        "run.log",
+        "study.journal",
+        "leaderboard.csv",
+        "leaderboard.json",
+    ):
+        assert (run_dir / name).is_file(), name
+    summary = json.loads((run_dir / "run.json").read_text())
+    assert summary["status"] == "finished"
+    assert summary["task"] == "binary"
+    assert summary["metric"] == "roc_auc"
+    assert summary["seed"] == 0
+    assert summary["versions"]["optuna"] == optuna.__version__
+    assert summary["data"]["rows"] == 400
+    assert summary["data"]["holdout_rows"] == 80
+    assert set(summary["timings"]) >= {"load", "prepare", "search", "refit", "package", "total"}
+    assert summary["trials"]["finished"] == 8
+    assert 0.5 < summary["holdout"]["roc_auc"] <= 1.0
+    assert set(summary["holdout"]) == {"roc_auc", "accuracy", "log_loss"}
+    # The leaderboard: every completed trial, ranked by the primary metric.
+    board = Leaderboard.read(run_dir)
+    values = [row["roc_auc_mean"] for row in board.rows]
+    assert values == sorted(values, reverse=True)
+    assert [row["rank"] for row in board.rows] == list(range(1, len(board.rows) + 1))
+    best = board.rows[0]
+    assert best["trial"] == summary["best_trial"]["number"]
+    assert best["holdout_roc_auc"] == summary["holdout"]["roc_auc"]
+    for key in (
+        "roc_auc_std",
+        "accuracy_mean",
+        "log_loss_mean",
+        "fit_time",
+        "predict_time_per_1000",
+        "params",
+    ):
+        assert key in best
+    csv = pd.read_csv(run_dir / "leaderboard.csv")
+    assert list(csv["trial"]) == [row["trial"] for row in board.rows]
+    # Every model's default configuration ran first, cheapest first.
+    study = _study(run_dir)
+    first = [t.user_attrs["model"] for t in study.trials[:3]]
+    assert sorted(first) == ["decision_tree", "knn", "logistic_regression"]
+    assert all(t.user_attrs.get("default") for t in study.trials[:3])
+    # Per-fold scores and timings are on the trial.
+    attrs = study.trials[0].user_attrs
+    assert len(attrs["scores"]["roc_auc"]["folds"]) == 3
+    assert attrs["fit_time"] > 0
+    # The package predicts on raw rows.
+    model = load_model(run_dir / "model")
+    rows = pd.read_csv(tmp_path / "churn.csv").head(10)
+    predictions = model.predict(rows)
+    assert set(predictions) <= {"yes", "no"}
+    assert (run_dir / "recipe.yaml").read_text() == recipe.read_text()
+
+
+def test_same_seed_same_leaderboard(tmp_path: Path) -> None:
+    recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
+    _run(recipe, tmp_path / "a")
+    _run(recipe, tmp_path / "b")
+    assert _board(tmp_path / "a") == _board(tmp_path / "b")
+
+
+def test_deterministic_mode_with_two_workers(tmp_path: Path) -> None:
+    extra = FAST_MODELS.replace(
+        "execution: {workers: 1}", "execution: {workers: 2, deterministic: true}"
+    )
+    recipe = churn_recipe(tmp_path, extra=extra)
+    _run(recipe, tmp_path / "a")
+    _run(recipe, tmp_path / "b")
+    assert _board(tmp_path / "a") == _board(tmp_path / "b")
+
+
+def test_resume_keeps_finished_trials(tmp_path: Path) -> None:
+    recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
+    run_dir = tmp_path / "run"
+    _run(recipe, run_dir, n_trials=4)
+    before = {t.number: t.value for t in _study(run_dir).trials}
+    result = _run(recipe, run_dir, n_trials=7)
+    assert result.resumed
+    trials = _study(run_dir).trials
+    assert len(trials) == 7
+    assert {t.number: t.value for t in trials[:4]} == before
+    # Changing what makes trials comparable is refused.
+    with pytest.raises(RecipeError, match="cv: was 3 when the run"):
+        _run(recipe, run_dir, n_trials=9, seed=0) if False else _run(
+            churn_recipe(tmp_path, extra=FAST_MODELS.replace("cv: 3", "cv: 4")), run_dir
+        )
+
+
+def test_kill_9_loses_nothing_finished(tmp_path: Path, site: SiteDir) -> None:
+    install_test_models(site)
+    extra = """
+    models: [{type: sleepy, params: {seconds: 0.15}}]
+    search: {n_trials: 60, cv: 2, seed: 0}
+    execution: {workers: 1}
+    """
+    recipe = churn_recipe(tmp_path, rows=200, extra=extra)
+    run_dir = tmp_path / "run"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site.path), *sys.path])}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "automl", "run", str(recipe), "--run-dir", str(run_dir)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        finished = 0
+        while time.monotonic() < deadline and finished < 4:
+            time.sleep(0.3)
+            if (run_dir / "study.journal").exists():
+                states = [t.state for t in _study(run_dir).trials]
+                finished = states.count(optuna.trial.TrialState.COMPLETE)
+        assert finished >= 4, "the run did not get going"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    kept = {
+        t.number: t.value
+        for t in _study(run_dir).trials
+        if t.state == optuna.trial.TrialState.COMPLETE
+    }
+    result = _run(recipe, run_dir, n_trials=len(kept) + 2)
+    assert result.resumed
+    trials = _study(run_dir).trials
+    assert {t.number: t.value for t in trials if t.number in kept} == kept
+    interrupted = [t for t in trials if t.user_attrs.get("interrupted")]
+    retried = [t for t in trials if "retry_of" in t.user_attrs]
+    assert {t.user_attrs["retry_of"] for t in retried} == {t.number for t in interrupted}
+    assert result.summary["trials"]["finished"] == len(kept) + 2
+
+
+def test_failing_model_fails_its_trials_only(tmp_path: Path, site: SiteDir) -> None:
+    install_test_models(site)
+    extra = """
+    models: [failing, logistic_regression]
+    search: {n_trials: 6, cv: 3, seed: 0}
+    execution: {workers: 1}
+    """
+    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    failed = [t for t in _study(result.run_dir).trials if t.state == optuna.trial.TrialState.FAIL]
+    assert failed
+    assert all(t.user_attrs["error"] == "ValueError: boom" for t in failed)
+    assert {row["model"] for row in result.leaderboard.rows} == {"logistic_regression"}
+    assert result.summary["trials"]["failed"] == len(failed)
+
+
+def test_every_trial_failing_is_a_clear_error(tmp_path: Path, site: SiteDir) -> None:
+    install_test_models(site)
+    extra = """
+    models: [{type: failing, params: {message: no luck}}]
+    search: {n_trials: 3, cv: 3}
+    execution: {workers: 1}
+    """
+    with pytest.raises(
+        ExecutorError, match=r"every trial failed \(3 trials\).*\(3 of them\): ValueError: no luck"
+    ):
+        _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    summary = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert summary["status"] == "failed"
+    assert "no luck" in summary["message"]
+
+
+def test_bad_configurations_are_pruned(tmp_path: Path, site: SiteDir) -> None:
+    install_test_models(site)
+    extra = """
+    models: [coin]
+    search: {n_trials: 24, cv: 5, seed: 3, sampler: random, pruner: median}
+    execution: {workers: 1}
+    """
+    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    trials = _study(result.run_dir).trials
+    pruned = [t for t in trials if t.state == optuna.trial.TrialState.PRUNED]
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(pruned) >= 3
+    assert all(len(t.user_attrs["scores"]["roc_auc"]["folds"]) < 5 for t in pruned)
+    assert all(len(t.intermediate_values) < 5 for t in pruned)
+    # What was pruned was worse than what completed.
+    mean_flip = {
+        state: sum(t.params["coin.flip"] for t in group) / len(group)
+        for state, group in (("pruned", pruned), ("complete", complete[1:]))
+    }
+    assert mean_flip["pruned"] > mean_flip["complete"]
+    assert result.summary["trials"]["pruned"] == len(pruned)
+    assert result.leaderboard.rows[0]["params"]["flip"] < 0.2
+
+
+def test_time_budget_stops_running_trials(tmp_path: Path, site: SiteDir) -> None:
+    install_test_models(site)
+    extra = """
+    models: [{type: sleepy, params: {seconds: 0.4}}]
+    search: {time_budget: 8, cv: 3}
+    execution: {workers: 2}
+    """
+    started = time.monotonic()
+    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    elapsed = time.monotonic() - started
+    assert result.stopped_by == "time_budget"
+    # The promise is the budget plus about 10 %; allow for a loaded test machine.
+    assert elapsed < 8 * 1.1 + 3, elapsed
+    assert result.summary["timings"]["total"] < 8 * 1.1 + 1
+    trials = _study(result.run_dir).trials
+    assert any(t.user_attrs.get("interrupted") for t in trials)
+    assert not any(t.state == optuna.trial.TrialState.RUNNING for t in trials)
+
+
+@pytest.mark.parametrize(
+    ("recipe_name", "task", "metric"),
+    [("plants.yaml", "multiclass", "log_loss"), ("housing.yaml", "regression", "rmse")],
+)
+def test_task_is_inferred(tmp_path: Path, recipe_name: str, task: str, metric: str) -> None:
+    from tests.conftest import ROOT
+
+    source = (ROOT / "recipes" / recipe_name).read_text()
+    source = source.replace(f"task: {task}\n", "").replace(f"metric: {metric}\n", "")
+    data = tmp_path / "data"
+    data.mkdir()
+    csv = recipe_name.replace(".yaml", ".csv")
+    (data / csv).write_text((ROOT / "recipes" / "data" / csv).read_text())
+    recipe = tmp_path / recipe_name
+    models = (
+        "[ridge, decision_tree]" if task == "regression" else "[logistic_regression, decision_tree]"
+    )
+    recipe.write_text(source + f"models: {models}\nexecution: {{workers: 1}}\n")
+    result = _run(recipe, tmp_path / "run", n_trials=3)
+    assert result.summary["task"] == task
+    assert result.summary["metric"] == metric
+
+
+def test_model_for_the_wrong_inferred_task(tmp_path: Path) -> None:
+    extra = "models: [ridge]\nsearch: {n_trials: 2}\n"
+    recipe = churn_recipe(tmp_path, extra=extra).read_text().replace("task: binary\n", "")
+    recipe = recipe.replace("metric: roc_auc\n", "").replace("metrics: [accuracy, log_loss]\n", "")
+    (tmp_path / "auto.yaml").write_text(recipe)
+    with pytest.raises(
+        RecipeError, match=r"models\[0\]: model 'ridge' does not support the binary task"
+    ):
+        _run(tmp_path / "auto.yaml", tmp_path / "run")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param(
+            {"target": "churn"},
+            r"target column 'churn' \(data.target\) is not in the data. Did you mean 'churned'\?",
+            id="no-target",
+        ),
+        pytest.param({"constant": True}, "is constant", id="constant-target"),
+        pytest.param(
+            {"rare": True}, "fewer rows than the 3 cross-validation folds", id="rare-class"
+        ),
+        pytest.param({"missing": True}, "has no values", id="all-missing"),
+    ],
+)
+def test_data_errors(tmp_path: Path, change: dict[str, object], message: str) -> None:
+    recipe = churn_recipe(tmp_path, rows=60, extra=FAST_MODELS)
+    frame = pd.read_csv(tmp_path / "churn.csv")
+    if change.get("constant"):
+        frame["churned"] = "no"
+    if change.get("rare"):
+        frame["churned"] = ["yes", "yes"] + ["no"] * (len(frame) - 2)
+    if change.get("missing"):
+        frame["churned"] = None
+    frame.to_csv(tmp_path / "churn.csv", index=False)
+    if "target" in change:
+        recipe.write_text(
+            recipe.read_text().replace("target: churned", f"target: {change['target']}")
+        )
+    with pytest.raises(DataError, match=message):
+        _run(recipe, tmp_path / "run")
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "failed"
