@@ -8,6 +8,7 @@ with its traceback.
 ::
 
     AutomlError                 exit 1 (generic)
+    ├── UsageError              exit 2   the command line names something unusable
     ├── RecipeError             exit 3   the recipe file is missing, malformed or invalid
     ├── PluginError             exit 4   a plugin is broken, ambiguous or not installed
     ├── DataError               exit 5   the data cannot be read or is unusable
@@ -87,6 +88,12 @@ class RecipeIssue:
         return f"{where}: {self.message}"
 
 
+class UsageError(AutomlError):
+    """The command line names something unusable (e.g. a folder that holds no run)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class RecipeError(AutomlError):
     """A recipe that cannot be used; carries every problem found at once.
 
@@ -139,4 +146,5 @@ __all__ = [
     "PluginError",
     "RecipeError",
     "RecipeIssue",
+    "UsageError",
 ]

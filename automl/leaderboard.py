@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from automl.errors import AutomlError
+from automl.errors import UsageError
 
 if TYPE_CHECKING:
     import optuna
@@ -118,11 +118,11 @@ class Leaderboard:
         """Read the leaderboard a run wrote.
 
         Raises:
-            AutomlError: the folder holds no leaderboard, or an unreadable one.
+            UsageError: the folder holds no leaderboard, or an unreadable one.
         """
         path = Path(run_dir) / JSON_FILE
         if not path.is_file():
-            raise AutomlError(
+            raise UsageError(
                 f"{run_dir} holds no {JSON_FILE}: give the folder of a finished run "
                 "(the run directory that `automl run` printed)"
             )
@@ -135,7 +135,7 @@ class Leaderboard:
                 rows=list(document["rows"]),
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise AutomlError(f"{path} is not a leaderboard written by automl: {exc}") from exc
+            raise UsageError(f"{path} is not a leaderboard written by automl: {exc}") from exc
 
 
 def write_text_atomic(path: Path, text: str) -> None:

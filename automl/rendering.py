@@ -133,35 +133,46 @@ def _number(value: Any, digits: int = 4) -> str:
 
 
 def render_leaderboard(console: Console, board: Any, *, top: int | None = None) -> None:
-    """The ranked trials: scores (mean ± std), holdout score of the refitted best, timings."""
+    """The ranked trials: scores (mean ± std), holdout score of the refitted best, timings.
+
+    Secondary metrics and parameters are shown when the terminal is wide enough; the CSV and
+    JSON files always hold everything.
+    """
     arrow = "↑" if board.direction == "maximize" else "↓"
+    width = console.width
+    secondary = board.metrics if width >= 100 else []
+    show_params = width >= 140
     table = Table(
         title=f"Leaderboard ({board.metric} {arrow}, cross-validated)", title_justify="left"
     )
-    for column in ("rank", "trial", "model"):
-        table.add_column(column, no_wrap=True)
-    table.add_column(board.metric, justify="right", no_wrap=True)
-    for name in board.metrics:
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("trial", justify="right", no_wrap=True)
+    table.add_column("model", no_wrap=True)
+    table.add_column(f"{board.metric} ± std", justify="right", no_wrap=True)
+    for name in secondary:
         table.add_column(name, justify="right", no_wrap=True)
-    table.add_column(f"holdout {board.metric}", justify="right", no_wrap=True)
+    table.add_column("holdout", justify="right", no_wrap=True)
     table.add_column("fit s", justify="right", no_wrap=True)
-    table.add_column("predict s/1k", justify="right", no_wrap=True)
-    table.add_column("params", overflow="fold", ratio=1)
+    table.add_column("pred s/1k", justify="right", no_wrap=True)
+    if show_params:
+        table.add_column("params", overflow="fold", ratio=1)
     rows = board.rows if top is None else board.rows[:top]
     for row in rows:
         primary = f"{_number(row.get(f'{board.metric}_mean'))} ± {_number(row.get(f'{board.metric}_std'), 3)}"
-        params = json.dumps(row.get("params", {}), default=str, sort_keys=True)
-        table.add_row(
+        cells = [
             str(row["rank"]),
             str(row["trial"]),
             str(row["model"]),
             primary,
-            *(_number(row.get(f"{name}_mean")) for name in board.metrics),
+            *(_number(row.get(f"{name}_mean")) for name in secondary),
             _number(row.get(f"holdout_{board.metric}")),
             _number(row.get("fit_time"), 3),
             _number(row.get("predict_time_per_1000"), 3),
-            params if len(params) <= 120 else params[:117] + "...",
-        )
+        ]
+        if show_params:
+            params = json.dumps(row.get("params", {}), default=str, sort_keys=True)
+            cells.append(params if len(params) <= 160 else params[:157] + "...")
+        table.add_row(*cells)
     console.print(table)
     if top is not None and len(board.rows) > top:
         console.print(Text(f"{len(board.rows) - top} more rows in leaderboard.csv", style="dim"))
@@ -231,14 +242,14 @@ class RunDisplay:
         """The search changed."""
         budget = f"/{progress.n_trials}" if progress.n_trials else ""
         info = (
-            f"trials {progress.finished}{budget} · pruned {progress.pruned} · failed {progress.failed} · "
-            f"running {progress.running} on {progress.workers} workers"
+            f"{progress.finished}{budget} trials · {progress.pruned} pruned · "
+            f"{progress.failed} failed · {progress.running}/{progress.workers} running"
         )
-        if progress.best_value is not None:
-            info += (
-                f" · best {progress.best_value:.4f} ({progress.best_model} #{progress.best_number})"
-            )
         if progress.time_left is not None:
             info += f" · {progress.time_left:.0f} s left"
+        if progress.best_value is not None:
+            info += (
+                f" · best {progress.best_value:.4f} {progress.best_model} #{progress.best_number}"
+            )
         completed = progress.elapsed if self.by_time else progress.finished
         self.progress.update(self.task, completed=completed, info=info)

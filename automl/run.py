@@ -263,6 +263,7 @@ def _run(
     from automl.data.load import fingerprint, load_frame, prepare_table
 
     recipe = resolved.recipe
+    executor = _executor(recipe)  # fail fast on a backend that cannot work, before loading data
     resolved.registry.before_run(recipe=resolved, run_dir=directory)
     with _Phase("load", summary, on_phase):
         frame = load_frame(resolved)
@@ -287,6 +288,7 @@ def _run(
         search_result, study, resumed = _search(
             resolved,
             directory,
+            executor,
             table,
             split,
             metric.name,
@@ -440,6 +442,7 @@ def _folds(table: TrainingTable, train_rows: Any, cv: int, seed: int) -> list[tu
 def _search(
     resolved: ResolvedRecipe,
     directory: Path,
+    executor: Any,
     table: TrainingTable,
     split: _Split,
     metric: str,
@@ -506,7 +509,6 @@ def _search(
         recover_unfinished(study)
     else:
         enqueue_defaults(study, [default_params(model) for model in models.values()])
-    executor = _executor(recipe)
 
     def reserve(best_fit_time: float | None) -> float:
         # Refitting on every training row takes about cv/(cv-1) folds' time; keep a margin.
@@ -624,7 +626,7 @@ def _refit_best(
 def _package(
     directory: Path, pipeline: Any, table: TrainingTable, split: _Split, summary: dict[str, Any]
 ) -> None:
-    from automl.package import write_package
+    from automl.package import package_digest, write_package
 
     features = table.features.iloc[split.train_rows]
     reference = features.copy()
@@ -656,6 +658,8 @@ def _package(
         reference_sample=reference.reset_index(drop=True),
         metadata=metadata,
     )
+    # One value that pins the whole package: `automl.load_model(path, expected_digest=...)`.
+    summary["model_sha256"] = package_digest(directory / "model")
 
 
 def _no_trial_error(failures: list[str], stopped_by: str) -> AutomlError:

@@ -6,11 +6,13 @@ import json
 import pickle
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 from sklearn.base import clone
+from threadpoolctl import threadpool_limits
 
 from automl import PluginRegistry
 from automl.specs import ComponentKind, ModelSpec, Task
@@ -39,6 +41,13 @@ REGRESSORS = [
     "svm",
 ]
 EXPECTED = {Task.BINARY: CLASSIFIERS, Task.MULTICLASS: CLASSIFIERS, Task.REGRESSION: REGRESSORS}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Iterator[None]:
+    """One OpenMP/BLAS thread, as in the search's worker processes (steadier timings too)."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 def labelled_data(labels: list[str], rows: int = 90, seed: int = 0) -> tuple[Any, Any]:
@@ -163,7 +172,8 @@ def test_tiny_training_sets_still_fit() -> None:
         estimator.fit(x, y)
         assert estimator.predict_proba(x).shape == (12, 4)
     hgb = build("hist_gradient_boosting", Task.REGRESSION).fit(x, x[:, 0])
-    assert hgb.early_stopping is True  # the parameter itself is left as set
+    assert hgb.n_iter_ == 100  # a fixed number of iterations instead of early stopping
+    assert (hgb.early_stopping, hgb.max_iter) == (True, 1000)  # the parameters are left as set
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ LightGBM itself is imported inside ``fit``; this module is imported by the model
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any, ClassVar
 
@@ -41,6 +42,13 @@ def can_split_validation(y: Any, fraction: float, *, classification: bool) -> bo
     validation = math.ceil(fraction * rows)
     classes = len(counts)
     return bool(counts.min() >= 2 and validation >= classes and rows - validation >= classes)
+
+
+def _validation_arguments(model: Any, x_valid: Any, y_valid: Any) -> dict[str, Any]:
+    """The validation set as ``fit`` takes it: ``eval_X``/``eval_y`` from LightGBM 4.7 on."""
+    if "eval_X" in inspect.signature(model.fit).parameters:
+        return {"eval_X": (x_valid,), "eval_y": (y_valid,)}
+    return {"eval_set": [(x_valid, y_valid)]}  # LightGBM < 4.7
 
 
 class _LightGBMBase(BaseEstimator):
@@ -113,8 +121,7 @@ class _LightGBMBase(BaseEstimator):
             model.fit(
                 x_train,
                 y_train,
-                eval_X=(x_valid,),
-                eval_y=(y_valid,),
+                **_validation_arguments(model, x_valid, y_valid),
                 callbacks=[lightgbm.early_stopping(self.early_stopping_rounds, verbose=False)],
             )
             self.best_iteration_ = int(model.best_iteration_)
@@ -140,6 +147,8 @@ class LightGBMClassifier(ClassifierMixin, _LightGBMBase):
     Attributes:
         classes_: The sorted class labels; ``predict_proba`` columns follow them.
         best_iteration_: Boosting rounds used for prediction.
+        early_stopped_: Whether a validation split and early stopping were used (not on tiny
+            data).
         model_: The fitted ``lightgbm.LGBMClassifier``, trained on the class codes
             ``0 .. len(classes_) - 1``.
     """
@@ -204,6 +213,8 @@ class LightGBMRegressor(RegressorMixin, _LightGBMBase):
 
     Attributes:
         best_iteration_: Boosting rounds used for prediction.
+        early_stopped_: Whether a validation split and early stopping were used (not on tiny
+            data).
         model_: The fitted ``lightgbm.LGBMRegressor``.
     """
 

@@ -6,9 +6,9 @@ picklable) whose ``fit`` copes with what a search throws at it:
 * :class:`QuietLogisticRegression`, :class:`QuietElasticNet`: a solver that stops at
   ``max_iter`` still gives a usable model; the search judges it by its score, so the
   ``ConvergenceWarning`` is silenced rather than turned into a failed trial.
-* :class:`HistGradientBoostingClassifier`, :class:`HistGradientBoostingRegressor`: early
-  stopping is skipped when the training rows are too few to split off a (stratified) validation
-  set, instead of failing.
+* :class:`HistGradientBoostingClassifier`, :class:`HistGradientBoostingRegressor`:
+  when the training rows are too few to split off a (stratified) validation set, early stopping
+  gives way to at most :data:`FALLBACK_ITERATIONS` iterations instead of failing.
 * :class:`KNNClassifier`, :class:`KNNRegressor`: ``n_neighbors`` is capped by the training rows.
 * :class:`SVMClassifier`, :class:`SVMRegressor`: the RBF kernel runs on libsvm, the linear one
   on liblinear (fast for any ``C``); ``gamma_factor`` scales scikit-learn's
@@ -71,18 +71,24 @@ class QuietElasticNet(ElasticNet):
             return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
 
 
+FALLBACK_ITERATIONS = 100
+"""Boosting iterations (at most) when the rows are too few to split off a validation set."""
+
+
 def _fit_hgb(
     estimator: Any, parent: type, X: Any, y: Any, sample_weight: Any, *, classification: bool
 ) -> Any:
-    requested = estimator.early_stopping
-    if requested is True and not can_split_validation(
+    requested = estimator.early_stopping, estimator.max_iter
+    if requested[0] is True and not can_split_validation(
         y, estimator.validation_fraction, classification=classification
     ):
-        estimator.early_stopping = False  # too few rows for a validation set
+        # Too few rows for a validation set: a fixed, moderate number of iterations instead.
+        estimator.early_stopping = False
+        estimator.max_iter = min(estimator.max_iter, FALLBACK_ITERATIONS)
     try:
         return parent.fit(estimator, X, y, sample_weight=sample_weight)
     finally:
-        estimator.early_stopping = requested
+        estimator.early_stopping, estimator.max_iter = requested
 
 
 class HistGradientBoostingClassifier(_HGBClassifier):

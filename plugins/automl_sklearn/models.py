@@ -173,6 +173,8 @@ def _decision_tree(params: DecisionTreeParams, *, task: Task, seed: int) -> Any:
 
 
 class _ForestParams(Params):
+    """What random forests and extra trees share."""
+
     n_estimators: int = Field(default=300, ge=1, description="Number of trees")
     max_features: MaxFeatures = Field(
         default="sqrt", description="Features considered per split: a fraction, 'sqrt' or 'log2'"
@@ -187,12 +189,11 @@ class _ForestParams(Params):
         default=None,
         description="Class weights for classification: None, 'balanced' or 'balanced_subsample' (per bootstrap sample); ignored for regression",
     )
+    bootstrap: bool = Field(default=True, description="Train each tree on a bootstrap sample")
 
 
 class RandomForestParams(_ForestParams):
     """Parameters of ``random_forest``."""
-
-    bootstrap: bool = Field(default=True, description="Train each tree on a bootstrap sample")
 
 
 class ExtraTreesParams(_ForestParams):
@@ -220,7 +221,7 @@ def _forest_arguments(params: _ForestParams, task: Task, seed: int) -> dict[str,
         "max_features": params.max_features,
         "min_samples_leaf": params.min_samples_leaf,
         "max_depth": params.max_depth,
-        "bootstrap": params.bootstrap,  # type: ignore[attr-defined]
+        "bootstrap": params.bootstrap,
         "random_state": seed,
         "n_jobs": 1,
     }
