@@ -457,6 +457,7 @@ def _search(
     from automl.search.engine import Search
     from automl.search.space import default_params
     from automl.search.study import (
+        STUDY_NAME,
         enqueue_defaults,
         make_pruner,
         make_sampler,
@@ -498,6 +499,8 @@ def _search(
     }
     storage = make_storage(directory, search.storage)
     study, resumed = open_study(
+        # In a shared database, runs of one recipe share (and resume) one study.
+        study_name=resolved.name if search.storage else STUDY_NAME,
         storage=storage,
         direction=direction,
         sampler=make_sampler(search.sampler, search.seed),
@@ -506,7 +509,7 @@ def _search(
         run_dir=directory,
     )
     if resumed:
-        recover_unfinished(study)
+        recover_unfinished(study, shared=bool(search.storage))
     else:
         enqueue_defaults(study, [default_params(model) for model in models.values()])
 

@@ -53,6 +53,15 @@ class Blurred(LogisticRegression):
         return (1 - self.flip) * proba + self.flip * proba[:, ::-1]
 
 
+class Crashing(LogisticRegression):
+    """Kills its own process in fit, the way a segfault in native code would."""
+
+    def fit(self, x, y):
+        import os
+
+        os._exit(3)
+
+
 class FailingParams(Params):
     message: str = "boom"
 
@@ -67,6 +76,10 @@ class CoinParams(Params):
 
 def build_failing(params, *, task, seed):
     return Failing(message=params.message)
+
+
+def build_crashing(params, *, task, seed):
+    return Crashing()
 
 
 def build_sleepy(params, *, task, seed):
@@ -86,6 +99,7 @@ def automl_register_models():
     tasks = {"binary", "multiclass"}
     return [
         ModelSpec(name="failing", description="always fails", factory=build_failing, params=FailingParams, tasks=tasks),
+        ModelSpec(name="crashing", description="kills its worker", factory=build_crashing, tasks=tasks),
         ModelSpec(name="sleepy", description="sleeps in fit", factory=build_sleepy, params=SleepyParams, tasks=tasks),
         ModelSpec(
             name="coin", description="good or bad", factory=build_coin, params=CoinParams, tasks=tasks,

@@ -199,6 +199,31 @@ def test_failing_model_fails_its_trials_only(tmp_path: Path, site: SiteDir) -> N
     assert result.summary["trials"]["failed"] == len(failed)
 
 
+def test_a_dead_worker_fails_its_trial_which_runs_once_more(tmp_path: Path, site: SiteDir) -> None:
+    install_test_models(site)
+    extra = """
+    models: [crashing, logistic_regression]
+    search: {n_trials: 5, cv: 3, seed: 0}
+    execution: {workers: 1}
+    """
+    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    trials = _study(result.run_dir).trials
+    died = [t for t in trials if t.state == optuna.trial.TrialState.FAIL]
+    assert died
+    assert all(
+        t.user_attrs["error"].startswith("worker died: the worker process exited with code 3")
+        for t in died
+    )
+    first = died[0]
+    retries = [t for t in trials if t.user_attrs.get("retry_of") == first.number]
+    assert len(retries) == 1
+    assert retries[0].params == first.params
+    # A retry that dies again is not retried a second time.
+    assert not [t for t in trials if t.user_attrs.get("retry_of") == retries[0].number]
+    assert result.leaderboard.best is not None
+    assert result.leaderboard.best["model"] == "logistic_regression"
+
+
 def test_every_trial_failing_is_a_clear_error(tmp_path: Path, site: SiteDir) -> None:
     install_test_models(site)
     extra = """
@@ -324,3 +349,50 @@ def test_data_errors(tmp_path: Path, change: dict[str, object], message: str) ->
     with pytest.raises(DataError, match=message):
         _run(recipe, tmp_path / "run")
     assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "failed"
+
+
+POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_reachable() -> bool:
+    try:
+        import sqlalchemy
+
+        with sqlalchemy.create_engine(POSTGRES_URL).connect() as connection:
+            connection.exec_driver_sql("select 1")
+    except Exception:
+        return False
+    return True
+
+
+@pytest.mark.skipif(
+    not _postgres_reachable(),
+    reason="PostgreSQL is not reachable at 127.0.0.1:5432 (database test)",
+)
+def test_study_in_a_shared_database(tmp_path: Path) -> None:
+    """search.storage puts the study in PostgreSQL; a second run of the recipe resumes it."""
+    name = f"automl-test-{os.getpid()}-{time.time_ns()}"
+    extra = f"""
+    models: [logistic_regression, decision_tree]
+    search: {{n_trials: 3, cv: 3, storage: "{POSTGRES_URL}"}}
+    execution: {{workers: 1}}
+    """
+    recipe = churn_recipe(tmp_path, extra=extra)
+    recipe.write_text(recipe.read_text().replace("name: churn-test", f"name: {name}"))
+    try:
+        first = _run(recipe, tmp_path / "a")
+        assert not first.resumed
+        assert not (tmp_path / "a" / "study.journal").exists()
+        second = _run(recipe, tmp_path / "b", n_trials=5)
+        assert second.resumed
+        study = optuna.load_study(study_name=name, storage=POSTGRES_URL)
+        assert len(study.trials) == 5
+    finally:
+        optuna.delete_study(study_name=name, storage=POSTGRES_URL)
+
+
+@pytest.mark.parametrize("sampler", ["random", "cmaes"])
+def test_other_samplers(tmp_path: Path, sampler: str) -> None:
+    extra = FAST_MODELS.replace("seed: 0}", f"seed: 0, sampler: {sampler}}}")
+    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    assert result.summary["trials"]["finished"] == 8

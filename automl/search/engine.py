@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from automl.search.executor import Executor, ReportEvent, ResultEvent
 from automl.search.space import MODEL_PARAM, sample_params
-from automl.search.study import INTERRUPTED, finished_count
+from automl.search.study import DRIVER, INTERRUPTED, driver_id, finished_count
 from automl.search.trial import TrialJob, TrialOutcome
 from automl.specs import Task
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
+WORKER_DIED = "worker died"
+"""How the failure reason of a trial whose worker process (or Ray worker) died begins."""
 
 
 @dataclass
@@ -136,6 +138,7 @@ class Search:
         self.pending: dict[int, _Running] = {}
         self.buffered: dict[int, TrialOutcome] = {}
         self.counted = finished_count(study)
+        self.driver = driver_id()
         self._best_fit_time: float | None = None
         self.progress = self._initial_progress()
 
@@ -254,6 +257,7 @@ class Search:
                     )
                 )
                 continue
+            trial.set_user_attr(DRIVER, self.driver)
             self.pending[trial.number] = _Running(trial=trial, model=model, params=params)
             self.executor.submit(TrialJob(number=trial.number, model=model, params=params))
         self._emit()
@@ -297,6 +301,10 @@ class Search:
             self.study.tell(trial, state=TrialState.FAIL)
             self.progress.failed += 1
             logger.info("Trial %d (%s) failed: %s", trial.number, running.model, outcome.error)
+            if (outcome.error or "").startswith(WORKER_DIED) and "retry_of" not in trial.user_attrs:
+                # A dead worker says little about the configuration: run it once more.
+                self.study.enqueue_trial(dict(trial.params), user_attrs={"retry_of": trial.number})
+                logger.info("Trial %d will run once more (its worker died)", trial.number)
         self.counted += 1
         self.progress.finished = self.counted
         if self.on_trial is not None:

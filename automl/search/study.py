@@ -8,6 +8,8 @@ Only the driver process writes to it.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,7 +68,7 @@ def make_storage(run_dir: Path, url: str | None) -> Any:
 
     if url:
         try:
-            return optuna.storages.RDBStorage(url, heartbeat_interval=60, grace_period=120)
+            return optuna.storages.RDBStorage(url)
         except Exception as exc:
             raise ExecutorError(
                 f"search.storage: cannot open the study database: {type(exc).__name__}: {exc}"
@@ -125,11 +127,45 @@ def open_study(
     return study, True
 
 
-def recover_unfinished(study: optuna.Study) -> int:
+DRIVER = "driver"
+"""User attribute of a trial: the driver process that runs it (``host:pid``)."""
+
+
+def driver_id() -> str:
+    """This driver process, as recorded on the trials it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _driver_gone(owner: object) -> bool:
+    """Whether the driver that owns a RUNNING trial is certainly dead (this host, no such pid)."""
+    host, _, pid = str(owner).rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's driver: it may be running still
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return int(pid) != os.getpid() and _is_zombie(int(pid))
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return False
+
+
+def recover_unfinished(study: optuna.Study, *, shared: bool = False) -> int:
     """Fail trials a crash left RUNNING and enqueue every unfinished trial's parameters again.
 
     A trial is unfinished when it was still running at a crash (``kill -9``), at Ctrl-C, or at
-    a previous run's deadline. Returns how many trials were enqueued again.
+    a previous run's deadline. In a study of its own (the journal in a run directory) every
+    RUNNING trial is a leftover; in a ``shared`` database only those whose driver process is
+    known to be gone are, since another driver may be running the rest. Returns how many trials
+    were enqueued again.
     """
     from optuna.trial import Trial, TrialState
 
@@ -137,6 +173,8 @@ def recover_unfinished(study: optuna.Study) -> int:
     again = 0
     for frozen in study.get_trials(deepcopy=False):
         if frozen.state == TrialState.RUNNING:
+            if shared and not _driver_gone(frozen.user_attrs.get(DRIVER)):
+                continue
             Trial(study, frozen._trial_id).set_user_attr(INTERRUPTED, True)
             Trial(study, frozen._trial_id).set_user_attr(
                 "error", "interrupted: the run stopped while it ran"
