@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from automl.package import ModelPackage, load_model
     from automl.recipe import Recipe, ResolvedRecipe, load_recipe
     from automl.registry import PluginRegistry
+    from automl.runner import RunResult, run, with_overrides
     from automl.specs import (
         API_VERSION,
         ComponentKind,
@@ -61,6 +62,9 @@ _LAZY = {
     "ResolvedRecipe": "automl.recipe",
     "load_recipe": "automl.recipe",
     "load_model": "automl.package",
+    "run": "automl.runner",
+    "RunResult": "automl.runner",
+    "with_overrides": "automl.runner",
     "ModelPackage": "automl.package",
 }
 
@@ -102,10 +106,13 @@ __all__ = [
     "RecipeError",
     "RecipeIssue",
     "ResolvedRecipe",
+    "RunResult",
     "SourceContext",
     "Task",
     "__version__",
     "hookimpl",
     "load_model",
     "load_recipe",
+    "run",
+    "with_overrides",
 ]

@@ -278,7 +278,7 @@ def run_command(
 
     from automl.recipe import load_recipe
     from automl.rendering import RunDisplay, render_leaderboard, render_run_summary
-    from automl.run import default_run_dir, run, with_overrides
+    from automl.runner import default_run_dir, run, with_overrides
 
     resolved = load_recipe(recipe, state.registry())
     resolved = with_overrides(

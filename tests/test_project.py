@@ -71,3 +71,13 @@ def test_no_machine_paths_in_tracked_files() -> None:
         and pattern.search((ROOT / name).read_text(encoding="utf-8", errors="replace"))
     ]
     assert offenders == []
+
+
+def test_public_api_resolves_and_is_sorted() -> None:
+    import automl
+
+    assert len(set(automl.__all__)) == len(automl.__all__)  # ruff (RUF022) keeps it sorted
+    for name in automl.__all__:
+        assert getattr(automl, name) is not None, name
+    assert callable(automl.run)
+    assert callable(automl.load_model)

@@ -16,7 +16,7 @@ import pytest
 
 from automl import DataError, ExecutorError, PluginRegistry, RecipeError, load_model, load_recipe
 from automl.leaderboard import Leaderboard
-from automl.run import run, with_overrides
+from automl.runner import run, with_overrides
 from tests.conftest import SiteDir
 from tests.run_helpers import churn_recipe, install_test_models
 
