@@ -485,6 +485,7 @@ def _search(
         metric=metric,
         metrics=metrics,
         seed=search.seed,
+        prune=search.pruner != "none",
     )
     direction = resolved.registry.get(ComponentKind.METRIC, metric).spec.direction
     signature = {

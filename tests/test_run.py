@@ -98,6 +98,11 @@ def test_run_writes_everything(tmp_path: Path) -> None:
     # Per-fold scores and timings are on the trial.
     attrs = study.trials[0].user_attrs
     assert len(attrs["scores"]["roc_auc"]["folds"]) == 3
+    # The running mean after every fold is recorded (for the pruner and optuna-dashboard).
+    folds = attrs["scores"]["roc_auc"]["folds"]
+    assert study.trials[0].intermediate_values == pytest.approx(
+        {step: sum(folds[: step + 1]) / (step + 1) for step in range(3)}
+    )
     assert attrs["fit_time"] > 0
     # The package predicts on raw rows.
     model = load_model(run_dir / "model")

@@ -82,6 +82,7 @@ class _Running:
     trial: optuna.Trial
     model: str
     params: dict[str, Any]
+    reported: set[int] = field(default_factory=set)
 
 
 class Search:
@@ -268,6 +269,7 @@ class Search:
             self.executor.decide(event.number, prune=True)
             return
         running.trial.report(event.value, step=event.step)
+        running.reported.add(event.step)
         self.executor.decide(event.number, prune=running.trial.should_prune())
 
     def _on_result(self, event: ResultEvent) -> None:
@@ -284,6 +286,7 @@ class Search:
 
         running = self.pending.pop(outcome.number)
         trial = running.trial
+        self._report_remaining(running, outcome)
         record = trial_record(outcome, running.model, running.params, self.metric)
         for key, value in record.items():
             if key not in ("number", "state"):
@@ -310,6 +313,13 @@ class Search:
         if self.on_trial is not None:
             self.on_trial(record)
         self._emit()
+
+    def _report_remaining(self, running: _Running, outcome: TrialOutcome) -> None:
+        """Record the running mean after every fold that was not reported during the trial."""
+        folds = outcome.scores.get(self.metric, [])
+        for step in range(len(folds)):
+            if step not in running.reported:
+                running.trial.report(statistics.fmean(folds[: step + 1]), step=step)
 
     def _abandon(self, reason: str) -> None:
         """Cancel running trials and record them as unfinished (a resume runs them again)."""

@@ -37,6 +37,7 @@ class SearchData:
         metric: The primary metric's name.
         metrics: The secondary metrics' names.
         seed: The seed every model gets.
+        prune: Whether trials report after each fold (False when the pruner is ``none``).
     """
 
     features: pd.DataFrame
@@ -49,6 +50,7 @@ class SearchData:
     metric: str
     metrics: Sequence[str]
     seed: int
+    prune: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,8 @@ def run_trial(
         data: The training data and folds.
         model: The model's record.
         metrics: Every metric to compute, by name (the primary one included).
-        report: Called with ``(fold_index, running_mean_of_primary)`` after each fold; returns
-            True when the trial should stop (it is then PRUNED).
+        report: Called with ``(fold_index, running_mean_of_primary)`` after each fold but the
+            last, when the search prunes; returns True when the trial should stop (PRUNED).
 
     Returns:
         The outcome. A trial that raises is FAILED with the error as its reason.
@@ -114,8 +116,9 @@ def run_trial(
                 raise ValueError(
                     f"the primary metric {data.metric!r} is {running} on fold {fold_index + 1}"
                 )
-            stop = report(fold_index, running)
-            if stop and fold_index < len(data.folds) - 1:
+            # Only a verdict before the last fold can save work; the driver records the
+            # remaining running means itself when the trial ends.
+            if data.prune and fold_index < len(data.folds) - 1 and report(fold_index, running):
                 outcome.state = "pruned"
                 return outcome
     except TrialPrunedSignal:
