@@ -249,6 +249,12 @@ def validate(state: CliState, recipes: tuple[Path, ...], quiet: bool) -> None:
     help="Trials at once (overrides execution.workers).",
 )
 @click.option(
+    "--address",
+    metavar="ADDR",
+    help="Attach to the Ray cluster at ADDR (host:port or ray://host:port); implies --backend ray. "
+    "RAY_ADDRESS is used when neither this nor execution.address is set.",
+)
+@click.option(
     "--top",
     type=click.IntRange(min=1),
     default=10,
@@ -265,6 +271,7 @@ def run_command(
     seed: int | None,
     backend: str | None,
     workers: int | None,
+    address: str | None,
     top: int,
 ) -> None:
     """Run a recipe: search models and hyperparameters, then package the best model.
@@ -288,6 +295,7 @@ def run_command(
         seed=seed,
         backend=backend,
         workers=workers,
+        address=address,
     )
     directory = run_dir if run_dir is not None else default_run_dir(resolved.name)
     out = _stdout()

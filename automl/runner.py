@@ -84,8 +84,13 @@ def with_overrides(
     seed: int | None = None,
     backend: str | None = None,
     workers: int | None = None,
+    address: str | None = None,
 ) -> ResolvedRecipe:
-    """The recipe with command-line overrides applied (validated like the recipe itself)."""
+    """The recipe with command-line overrides applied (validated like the recipe itself).
+
+    A budget given here (``time_budget`` or ``n_trials``) replaces the recipe's budget as a
+    whole; an ``address`` implies the Ray backend.
+    """
     import dataclasses
 
     from pydantic import ValidationError
@@ -96,23 +101,25 @@ def with_overrides(
     recipe = resolved.recipe
     search = recipe.search.model_dump(include=recipe.search.model_fields_set)
     if time_budget is not None or n_trials is not None:
-        # An explicit budget on the command line replaces the recipe's budget as a whole.
         search.pop("time_budget", None)
         search.pop("n_trials", None)
     updates = {"time_budget": time_budget, "n_trials": n_trials, "seed": seed}
     search.update({key: value for key, value in updates.items() if value is not None})
     execution = recipe.execution.model_dump(include=recipe.execution.model_fields_set)
-    execution.update(
-        {k: v for k, v in {"backend": backend, "workers": workers}.items() if v is not None}
-    )
+    if address is not None and backend is None:
+        backend = "ray"
+    changes = {"backend": backend, "workers": workers, "address": address}
+    execution.update({key: value for key, value in changes.items() if value is not None})
     issues = IssueCollector("command line")
     try:
         new_search = SearchSpec.model_validate(search)
+    except ValidationError as exc:
+        issues.add_validation_error(exc, ("search",), SearchSpec)
+    try:
         new_execution = ExecutionSpec.model_validate(execution)
     except ValidationError as exc:
-        issues.add_validation_error(exc, (), SearchSpec)
-        issues.raise_if_any()
-        raise
+        issues.add_validation_error(exc, ("execution",), ExecutionSpec)
+    issues.raise_if_any()
     new_recipe = recipe.model_copy(update={"search": new_search, "execution": new_execution})
     return dataclasses.replace(resolved, recipe=new_recipe)
 
@@ -263,7 +270,7 @@ def _run(
     from automl.data.load import fingerprint, load_frame, prepare_table
 
     recipe = resolved.recipe
-    executor = _executor(recipe)  # fail fast on a backend that cannot work, before loading data
+    executor = _executor(resolved)  # fail fast on a backend that cannot work, before loading data
     resolved.registry.before_run(recipe=resolved, run_dir=directory)
     with _Phase("load", summary, on_phase):
         frame = load_frame(resolved)
@@ -557,16 +564,23 @@ class _Subset:
         return self.table.target[self.rows]
 
 
-def _executor(recipe: Any) -> Any:
+def _executor(resolved: ResolvedRecipe) -> Any:
+    """The executor the recipe asks for (not started yet)."""
     from automl.search.executor import LocalExecutor
 
-    execution = recipe.execution
+    execution = resolved.recipe.execution
+    workers = None if execution.workers == "auto" else int(execution.workers)
     if execution.backend == "ray":
-        raise ExecutorError(
-            "execution.backend: ray is not available in this version yet; use backend: local"
+        from automl.search.ray_executor import RayExecutor
+
+        specs = {model.name: model.component.spec for model in resolved.models}
+        return RayExecutor(
+            address=execution.address,
+            workers=workers,
+            model_cpus={name: spec.cpus for name, spec in specs.items()},
+            model_gpus={name: spec.gpus for name, spec in specs.items()},
         )
-    workers = os.cpu_count() or 1 if execution.workers == "auto" else int(execution.workers)
-    return LocalExecutor(workers=workers)
+    return LocalExecutor(workers=workers or os.cpu_count() or 1)
 
 
 @dataclass

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,3 +121,98 @@ def write(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return _write
+
+
+@contextlib.contextmanager
+def _plugin_path(site: Path) -> Iterator[None]:
+    """Ray processes started meanwhile import from ``site`` (they inherit the environment)."""
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(site), *sys.path])
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
+
+
+@dataclass
+class RayTestCluster:
+    """The session's Ray cluster and the folder of test plugins its workers can import."""
+
+    cluster: Any
+    site: Path
+
+    def add_node(self, **options: Any) -> Any:
+        """Add a node (options as ``ray.cluster_utils.Cluster.add_node``) with the test plugins."""
+        with _plugin_path(self.site):
+            node = self.cluster.add_node(**options)
+            self.cluster.wait_for_nodes()
+        return node
+
+    def remove_node(self, node: Any) -> None:
+        """Remove a node, killing its processes."""
+        self.cluster.remove_node(node)
+
+    def node_by_id(self, node_id: str) -> Any:
+        """The worker node with this Ray node id."""
+        for node in self.cluster.worker_nodes:
+            if node.node_id == node_id:
+                return node
+        raise LookupError(f"no worker node {node_id}")
+
+    def ensure_capacity(self, cpus: int = 2) -> None:
+        """Add a worker node if the cluster has fewer than ``cpus`` CPUs left."""
+        import ray
+
+        if ray.cluster_resources().get("CPU", 0) < cpus:
+            self.add_node(num_cpus=cpus, object_store_memory=100 * 1024**2)
+
+
+@pytest.fixture(scope="session")
+def ray_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayTestCluster]:
+    """One Ray runtime for the whole test session: a real two-node cluster on this machine.
+
+    The head has no CPU for trials and one worker node has 2 CPUs; object stores are capped. Test plugins are
+    installed in a folder that the cluster's worker processes import from (plugins must be
+    installed on every node). The driver (this process) attaches, so runs with
+    ``backend: ray`` use the cluster and leave it running.
+    """
+    import ray
+    from ray.cluster_utils import Cluster
+
+    from tests.run_helpers import KILLABLE, install_test_models
+
+    site_path = tmp_path_factory.mktemp("ray-site")
+    site = SiteDir(site_path)
+    install_test_models(site)
+    site.add("automl-killable", {"automl_killable": KILLABLE}, {"killable": "automl_killable"})
+    store = 100 * 1024**2
+    with _plugin_path(site_path):
+        # The head runs no trials (0 CPUs), so that any worker node may be removed by a test.
+        cluster = Cluster(
+            initialize_head=True,
+            head_node_args={
+                "num_cpus": 0,
+                "object_store_memory": store,
+                "include_dashboard": False,
+            },
+        )
+        cluster.add_node(num_cpus=2, object_store_memory=store)
+        cluster.wait_for_nodes()
+    ray.init(address=cluster.address, logging_level=logging.WARNING, log_to_driver=False)
+    try:
+        yield RayTestCluster(cluster=cluster, site=site_path)
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+        for name in ("automl_test_models", "automl_killable"):
+            sys.modules.pop(name, None)
+
+
+@pytest.fixture
+def ray_cluster(ray_session: RayTestCluster, monkeypatch: pytest.MonkeyPatch) -> RayTestCluster:
+    """The session's Ray cluster, with its test plugins discoverable by this test's driver."""
+    monkeypatch.syspath_prepend(str(ray_session.site))
+    return ray_session

@@ -109,6 +109,52 @@ def automl_register_models():
 '''
 
 
+KILLABLE = '''
+import os
+import time
+from pathlib import Path
+
+from sklearn.linear_model import LogisticRegression
+
+from automl import ModelSpec, Params, hookimpl
+
+
+class Marked(LogisticRegression):
+    """Writes its worker's pid to a file, then takes its time: a test can kill it meanwhile."""
+
+    def __init__(self, marker=""):
+        super().__init__(max_iter=1000)
+        self.marker = marker
+
+    def fit(self, x, y):
+        marker = Path(self.marker)
+        if self.marker and not marker.exists():
+            node = ""
+            try:
+                import ray
+
+                node = ray.get_runtime_context().get_node_id() if ray.is_initialized() else ""
+            except ImportError:
+                pass
+            marker.write_text(f"{os.getpid()} {node}")
+            time.sleep(30)
+        return super().fit(x, y)
+
+
+class MarkedParams(Params):
+    marker: str = ""
+
+
+def build(params, *, task, seed):
+    return Marked(marker=params.marker)
+
+
+@hookimpl
+def automl_register_models():
+    return [ModelSpec(name="marked", description="killable", factory=build, params=MarkedParams, tasks={"binary"})]
+'''
+
+
 def install_test_models(site: SiteDir) -> None:
     """Install the test-only models (failing, sleepy, coin) as a distribution."""
     site.add(
