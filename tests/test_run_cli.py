@@ -80,10 +80,10 @@ def test_run_errors_exit_with_their_codes(tmp_path: Path) -> None:
     code, _, err = _invoke("run", str(tmp_path / "nope.yaml"))
     assert code == ExitCode.RECIPE
     code, _, err = _invoke(
-        "run", str(recipe), "--backend", "ray", "--run-dir", str(tmp_path / "r2")
+        "run", str(recipe), "--address", "127.0.0.1:1", "--run-dir", str(tmp_path / "r2")
     )
     assert code == ExitCode.EXECUTOR
-    assert "backend: ray is not available" in err
+    assert "cannot reach the Ray cluster at 127.0.0.1:1" in err
 
 
 def test_sigterm_stops_cleanly_and_the_run_resumes(tmp_path: Path, site: SiteDir) -> None:
