@@ -307,7 +307,11 @@ def run_command(
     try:
         with RunDisplay(_stderr(), resolved) as display:
             result = run(
-                resolved, run_dir=directory, on_progress=display.update, on_phase=display.phase
+                resolved,
+                run_dir=directory,
+                on_progress=display.update,
+                on_phase=display.phase,
+                on_profile=display.profile,
             )
     except KeyboardInterrupt:
         _stderr().print(
@@ -320,6 +324,35 @@ def run_command(
         signal.signal(signal.SIGTERM, previous)
     render_leaderboard(out, result.leaderboard, top=top)
     render_run_summary(out, result)
+
+
+@cli.command("profile")
+@click.argument("recipe", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON.")
+@click.pass_obj
+def profile_command(state: CliState, recipe: Path, as_json: bool) -> None:
+    """Load a recipe's data and show its profile, without searching.
+
+    Rows and columns, each column's kind (numeric, boolean, datetime, categorical, text, id)
+    and why, missing values, what cleaning dropped and why, and warnings such as a feature
+    that copies the target. `automl run` shows the same profile first and saves it as
+    profile.json in the run directory.
+    """
+    from automl.data.load import load_frame
+    from automl.data.prepare import prepare
+    from automl.recipe import load_recipe
+    from automl.rendering import render_profile
+
+    resolved = load_recipe(recipe, state.registry())
+    data = resolved.recipe.data
+    frame = load_frame(resolved)
+    table = prepare(
+        frame, data.target, resolved.recipe.task, cv=resolved.recipe.search.cv, columns=data.columns
+    )
+    if as_json:
+        click.echo(json.dumps(table.profile.to_dict(), indent=2, default=str))
+        return
+    render_profile(_stdout(), table.profile)
 
 
 @cli.command("leaderboard")

@@ -227,6 +227,10 @@ class RunDisplay:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
+    def profile(self, profile: Any) -> None:
+        """The data is prepared: show its profile above the progress bar."""
+        render_profile(self.progress.console, profile)
+
     def phase(self, name: str) -> None:
         """A new phase of the run started."""
         labels = {
@@ -253,3 +257,41 @@ class RunDisplay:
             )
         completed = progress.elapsed if self.by_time else progress.finished
         self.progress.update(self.task, completed=completed, info=info)
+
+
+def render_profile(console: Console, profile: Any) -> None:
+    """The data profile: size, columns by kind, missing values, what was dropped and why."""
+    kinds = profile.kinds_count()
+    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+    task = f" · task {profile.task}" if profile.task else ""
+    console.print(
+        Text(
+            f"Data: {profile.rows_loaded} rows, {profile.columns_loaded} columns loaded; "
+            f"{profile.rows} rows used · target {profile.target}{task} · features: {summary or 'none'}"
+        ),
+        soft_wrap=True,
+    )
+    if profile.target_distribution:
+        counts = ", ".join(
+            f"{label}: {count}" for label, count in profile.target_distribution.items()
+        )
+        console.print(Text(f"Target classes: {counts}"), soft_wrap=True)
+    table = Table(title="Columns", title_justify="left", box=None, padding=(0, 2))
+    for column in ("column", "kind", "missing", "distinct", "why"):
+        table.add_column(column, no_wrap=column != "why", overflow="fold")
+    for column in profile.columns:
+        style = "" if column.used else "dim"
+        kind = column.kind if column.used else f"{column.kind} (dropped)"
+        table.add_row(
+            column.name,
+            kind,
+            f"{column.missing_share:.0%}",
+            str(column.distinct),
+            column.reason,
+            style=style,
+        )
+    console.print(table)
+    for step in profile.steps:
+        console.print(Text(f"· {step.action}: {step.detail}", style="cyan"), soft_wrap=True)
+    for warning in profile.warnings:
+        console.print(Text(f"Warning: {warning}", style="yellow"), soft_wrap=True)

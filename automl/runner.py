@@ -33,12 +33,13 @@ from automl.search.engine import SearchProgress, most_common_failure
 from automl.specs import ComponentKind, Task
 
 if TYPE_CHECKING:
-    from automl.data.load import TrainingTable
+    from automl.data.prepare import DataProfile, TrainingTable
     from automl.recipe import ResolvedModel, ResolvedRecipe
 
 logger = logging.getLogger(__name__)
 
 RUN_FILE = "run.json"
+PROFILE_FILE = "profile.json"
 PACKAGE_SECONDS = 1.5
 """Time kept before the deadline for writing the package and the leaderboard."""
 VERSIONED = (
@@ -165,6 +166,7 @@ def run(
     run_dir: str | os.PathLike[str] | None = None,
     on_progress: Callable[[SearchProgress], None] | None = None,
     on_phase: PhaseCallback | None = None,
+    on_profile: Callable[[DataProfile], None] | None = None,
 ) -> RunResult:
     """Run a validated recipe end to end (see the module docstring for what is written).
 
@@ -174,6 +176,7 @@ def run(
         run_dir: The run directory; an existing one with a study is resumed.
         on_progress: Called with a :class:`SearchProgress` whenever the search changes.
         on_phase: Called with the name of each phase as it starts.
+        on_profile: Called with the data profile once the data is prepared.
 
     Raises:
         AutomlError: bad data, plugins, or a search in which every trial failed; ``run.json``
@@ -211,6 +214,7 @@ def run(
                 deadline,
                 on_progress,
                 on_phase or (lambda _: None),
+                on_profile,
             )
         except KeyboardInterrupt:
             summary["status"] = "interrupted"
@@ -266,16 +270,30 @@ def _run(
     deadline: float | None,
     on_progress: Callable[[SearchProgress], None] | None,
     on_phase: PhaseCallback,
+    on_profile: Callable[[DataProfile], None] | None = None,
 ) -> RunResult:
-    from automl.data.load import fingerprint, load_frame, prepare_table
+    from automl.data.load import fingerprint, load_frame
+    from automl.data.prepare import prepare, with_test_rows
 
     recipe = resolved.recipe
     executor = _executor(resolved)  # fail fast on a backend that cannot work, before loading data
     resolved.registry.before_run(recipe=resolved, run_dir=directory)
     with _Phase("load", summary, on_phase):
         frame = load_frame(resolved)
+        test_frame = load_frame(resolved, test=True) if resolved.test_source is not None else None
     with _Phase("prepare", summary, on_phase):
-        table = prepare_table(frame, recipe.data.target, recipe.task, cv=recipe.search.cv)
+        table = prepare(
+            frame, recipe.data.target, recipe.task, cv=recipe.search.cv, columns=recipe.data.columns
+        )
+        training_rows = len(table.target)
+        if test_frame is not None:
+            table = with_test_rows(table, test_frame)
+        write_text_atomic(
+            directory / PROFILE_FILE,
+            json.dumps(table.profile.to_dict(), indent=2, default=str) + "\n",
+        )
+        if on_profile is not None:
+            on_profile(table.profile)
         metric, metrics, models = _components_for_task(resolved, table.task)
         summary.update(
             task=table.task.value,
@@ -286,7 +304,15 @@ def _run(
             models=list(models),
             data=fingerprint(frame),
         )
-        split = _split(table, recipe.data.holdout, recipe.search.seed)
+        if test_frame is not None:
+            summary["data"]["test_source"] = fingerprint(test_frame)
+        if test_frame is not None:
+            split = _Split(
+                train_rows=_arange(0, training_rows),
+                holdout_rows=_arange(training_rows, len(table.target)),
+            )
+        else:
+            split = _split(table, recipe.data.holdout, recipe.search.seed)
         summary["data"].update(
             training_rows=len(split.train_rows), holdout_rows=len(split.holdout_rows)
         )
@@ -400,6 +426,12 @@ def _components_for_task(
     return metric, list(resolved.metrics), ordered
 
 
+def _arange(start: int, stop: int) -> Any:
+    import numpy as np
+
+    return np.arange(start, stop)
+
+
 @dataclass
 class _Split:
     train_rows: Any
@@ -460,7 +492,7 @@ def _search(
     deadline: float | None,
     on_progress: Callable[[SearchProgress], None] | None,
 ) -> tuple[Any, Any, bool]:
-    from automl.data.preprocess import category_levels, column_kinds
+    from automl.data.preprocess import category_levels
     from automl.search.engine import Search
     from automl.search.space import default_params
     from automl.search.study import (
@@ -478,7 +510,7 @@ def _search(
     recipe = resolved.recipe
     search = recipe.search
     features = table.features.iloc[split.train_rows].reset_index(drop=True)
-    kinds = column_kinds(features)
+    kinds = table.kinds
     train_table = _Subset(table, split.train_rows)
     folds = _folds(table, split.train_rows, search.cv, search.seed)
     data = SearchData(
@@ -603,12 +635,12 @@ def _refit_best(
 
     When the best configuration fails to refit, the next one on the leaderboard is used.
     """
-    from automl.data.preprocess import build_pipeline, category_levels, column_kinds
+    from automl.data.preprocess import build_pipeline, category_levels
     from automl.search.trial import predict_for_metrics
 
     features = table.features.iloc[split.train_rows]
     target = table.target[split.train_rows]
-    kinds = column_kinds(features)
+    kinds = table.kinds
     levels = category_levels(features, kinds)
     metric_specs = {
         m.name: m.spec for m in [resolved.registry.get(ComponentKind.METRIC, metric), *metrics]

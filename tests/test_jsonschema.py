@@ -16,6 +16,8 @@ VALID = [
     "data: {source: {type: csv, path: a.csv}, target: y}\n"
     "models: [{type: nearest_centroid, params: {metric: manhattan}, "
     "search_space: {shrink_threshold: {low: 0.1, high: 1, log: true}}}]",
+    "data: {source: {type: csv, path: a.csv}, target: y, test_source: {type: parquet, path: t.parquet},"
+    " columns: {zip: categorical, notes: text, id: drop}}",
     "name: x\ntask: binary\ndata: {source: {type: csv, path: a.csv}, target: y, holdout: 0.1}\n"
     "search: {n_trials: 5, cv: 3, sampler: random, pruner: none, seed: 1}\n"
     "execution: {backend: ray, workers: 2, address: 'ray://h:1'}",
@@ -33,6 +35,8 @@ INVALID = {
     "search-space-key": "data: {source: {type: csv, path: a.csv}, target: y}\n"
     "models: [{type: nearest_centroid, search_space: {depth: [1, 2]}}]",
     "bad-sampler": "data: {source: {type: csv, path: a.csv}, target: y}\nsearch: {sampler: grid}",
+    "bad-column-kind": "data: {source: {type: csv, path: a.csv}, target: y, columns: {zip: zipcode}}",
+    "bad-test-source": "data: {source: {type: csv, path: a.csv}, target: y, test_source: {type: csv}}",
     "deploy-none-installed": "data: {source: {type: csv, path: a.csv}, target: y}\ndeploy: [{type: rest}]",
 }
 

@@ -26,7 +26,14 @@ def recipe_json_schema(registry: PluginRegistry) -> dict[str, Any]:
         choices = [_component_object(c, defs, flat=True) for c in registry.components(kind)]
         return {"oneOf": choices} if choices else False
 
-    defs["DataSpec"]["properties"]["source"] = inline(ComponentKind.DATA_SOURCE)
+    source_schema = inline(ComponentKind.DATA_SOURCE)
+    defs["DataSpec"]["properties"]["source"] = source_schema
+    test_source = defs["DataSpec"]["properties"]["test_source"]
+    defs["DataSpec"]["properties"]["test_source"] = {
+        "anyOf": [source_schema, {"type": "null"}],
+        "default": None,
+        "description": test_source.get("description", ""),
+    }
     schema["properties"]["deploy"]["items"] = inline(ComponentKind.DEPLOYER)
 
     metric_names = registry.names(ComponentKind.METRIC)

@@ -78,6 +78,7 @@ class ResolvedRecipe:
         source: Where the recipe came from (its path, or a label).
         base_dir: The folder relative paths resolve against.
         data_source: The data source and its parameters.
+        test_source: The separate test set's source (``data.test_source``), if any.
         metric: The primary metric, or ``None`` while the task is ``auto`` and no metric is named.
         metrics: The secondary metrics.
         models: The models to search (every installed one fitting the task when not listed).
@@ -92,6 +93,7 @@ class ResolvedRecipe:
     source: str
     base_dir: Path
     data_source: ResolvedComponent
+    test_source: ResolvedComponent | None
     metric: Component | None
     metrics: tuple[Component, ...]
     models: tuple[ResolvedModel, ...]
@@ -279,6 +281,10 @@ class _Resolver:
 
     def resolve(self, recipe: Recipe | None) -> dict[str, Any] | None:
         source = self._data_source()
+        raw_test = _dig(self.raw, "data", "test_source")
+        test_source = None
+        if raw_test is not None:
+            test_source = self._inline(ComponentKind.DATA_SOURCE, raw_test, ("data", "test_source"))
         metric = self._named(ComponentKind.METRIC, self.raw.get("metric"), ("metric",))
         metrics = self._secondary_metrics()
         models = self._models()
@@ -290,6 +296,7 @@ class _Resolver:
             or metrics is None
             or models is None
             or deployers is None
+            or (raw_test is not None and test_source is None)
         ):
             return None
         if "metric" in self.raw and metric is None:
@@ -309,6 +316,7 @@ class _Resolver:
             models = self._all_models()
         return {
             "data_source": source,
+            "test_source": test_source,
             "metric": metric,
             "metrics": tuple(metrics),
             "models": tuple(models),

@@ -78,6 +78,29 @@ class DataSpec(RecipeSection):
         lt=1.0,
         description="Share of rows kept out of the search for the final, honest score (0 = none).",
     )
+    test_source: ComponentConfig | None = Field(
+        default=None,
+        description=(
+            "{type: NAME, ...}: a separate test set, scored once by the refitted best model "
+            "instead of a holdout split of the data."
+        ),
+    )
+    columns: dict[
+        str, Literal["numeric", "boolean", "datetime", "categorical", "text", "id", "drop"]
+    ] = Field(
+        default_factory=dict,
+        description=(
+            "Column kinds that override inference, e.g. {zip: categorical, notes: text, customer_id: drop}."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _holdout_or_test_source(self) -> DataSpec:
+        if self.test_source is not None and "holdout" in self.model_fields_set:
+            raise ValueError(
+                "set either holdout (a share of the data kept aside) or test_source (a separate test set), not both"
+            )
+        return self
 
 
 class SearchSpec(RecipeSection):
