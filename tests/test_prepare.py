@@ -1,0 +1,325 @@
+"""Data preparation: column kinds, conversion, cleaning, the profile, test sets, transforms."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from automl import DataError, PluginRegistry, RecipeError, load_model, load_recipe
+from automl.cli import cli
+from automl.data.prepare import prepare, with_test_rows
+from automl.data.preprocess import build_pipeline, category_levels
+from automl.data.types import convert, infer_type, infer_types
+from automl.runner import run, with_overrides
+
+ROWS = 120
+RNG = np.random.default_rng(0)
+
+
+def _series(values: list[object] | np.ndarray, name: str = "column") -> pd.Series:
+    return pd.Series(values, name=name)
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "kind"),
+    [
+        ("amount", RNG.normal(size=ROWS), "numeric"),
+        ("count", RNG.integers(0, 10, ROWS), "numeric"),
+        ("price", [f"{v:,.2f}" for v in RNG.normal(5000, 900, ROWS)], "numeric"),
+        ("score", [str(v) for v in RNG.integers(0, 50, ROWS)], "numeric"),
+        ("flag", RNG.choice(["yes", "no"], ROWS), "boolean"),
+        ("active", RNG.choice([True, False], ROWS), "boolean"),
+        ("opted_in", RNG.choice(["TRUE", "false"], ROWS), "boolean"),
+        ("signup", pd.date_range("2024-01-01", periods=ROWS, freq="D").astype(str), "datetime"),
+        ("seen", pd.date_range("2024-01-01", periods=ROWS, freq="h"), "datetime"),
+        ("city", RNG.choice(["Oslo", "Lima", "Pune"], ROWS), "categorical"),
+        ("zip_band", [f"z{v}" for v in RNG.integers(0, 40, ROWS)], "categorical"),
+        (
+            "review",
+            [
+                " ".join(RNG.choice(["good", "slow", "price", "staff", "clean", "late"], 7))
+                for _ in range(ROWS)
+            ],
+            "text",
+        ),
+        ("customer_id", np.arange(5000, 5000 + ROWS), "id"),
+        ("order_ref", [f"ORD-{i:06d}" for i in range(ROWS)], "id"),
+        ("const", ["same"] * ROWS, "drop"),
+        ("empty", [None] * ROWS, "drop"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_column_kinds_are_inferred(name: str, values: object, kind: str) -> None:
+    assert infer_type(name, _series(values, name)).kind == kind  # type: ignore[arg-type]
+
+
+def test_floats_unique_per_row_are_not_ids() -> None:
+    assert infer_type("amount", _series(RNG.normal(size=ROWS))).kind == "numeric"
+
+
+def test_conversion_counts_unreadable_values() -> None:
+    frame = pd.DataFrame(
+        {"n": ["1", "2", "three", None] + ["4"] * 40, "d": ["2024-01-02"] * 43 + ["soon"]}
+    )
+    types = infer_types(frame)
+    assert (types["n"].kind, types["d"].kind) == ("numeric", "datetime")
+    converted, conversions = convert(frame, types)
+    assert converted["n"].dtype == float
+    assert np.isnan(converted["n"][2])
+    report = {c.column: (c.failed, c.examples) for c in conversions}
+    assert report == {"n": (1, ["three"]), "d": (1, ["soon"])}
+
+
+def _frame() -> pd.DataFrame:
+    rows = 200
+    rng = np.random.default_rng(1)
+    amount = rng.normal(100, 20, rows)
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(rows),
+            "amount": [f"{v:.2f}" for v in amount],
+            "plan": rng.choice(["basic", "pro", "max"], rows),
+            "const": "x",
+            "label": np.where(amount + rng.normal(0, 10, rows) > 100, "  high ", "low"),
+        }
+    )
+    frame.loc[3, "label"] = None
+    return pd.concat([frame, frame.iloc[[10, 11]]], ignore_index=True)  # two exact duplicates
+
+
+def test_prepare_cleans_and_reports_each_step() -> None:
+    table = prepare(_frame(), "label", "auto", cv=5)
+    profile = table.profile
+    actions = [step.action for step in profile.steps]
+    assert actions == [
+        "trimmed target labels",
+        "dropped rows without a target",
+        "dropped duplicate rows",
+        "dropped column 'customer_id'",
+        "dropped column 'const'",
+    ]
+    assert profile.steps[1].rows == 1
+    assert profile.steps[2].rows == 2
+    assert table.classes == ["high", "low"]
+    assert table.task.value == "binary"
+    assert table.kinds == {"amount": "numeric", "plan": "categorical"}
+    assert table.features["amount"].dtype == float
+    assert len(table.features) == profile.rows == 199
+    assert profile.rows_loaded == 202
+    columns = {c.name: c for c in profile.columns}
+    assert columns["customer_id"].kind == "id"
+    assert not columns["customer_id"].used
+    assert columns["amount"].reason == "numbers stored as text"
+    assert json.loads(json.dumps(profile.to_dict()))["kinds"] == {"numeric": 1, "categorical": 1}
+
+
+def test_overrides_and_their_errors() -> None:
+    frame = _frame()
+    table = prepare(
+        frame, "label", "auto", cv=5, columns={"customer_id": "categorical", "plan": "drop"}
+    )
+    assert table.kinds == {"customer_id": "categorical", "amount": "numeric"}
+    with pytest.raises(
+        DataError, match=r"data.columns.plna: no column 'plna' in the data. Did you mean 'plan'\?"
+    ):
+        prepare(frame, "label", "auto", cv=5, columns={"plna": "text"})
+    with pytest.raises(DataError, match="'label' is the target"):
+        prepare(frame, "label", "auto", cv=5, columns={"label": "text"})
+
+
+def test_no_usable_feature_is_an_error() -> None:
+    frame = pd.DataFrame({"id": range(50), "const": 1, "y": [0, 1] * 25})
+    with pytest.raises(DataError, match="no usable feature column besides the target 'y'"):
+        prepare(frame, "y", "auto", cv=5)
+
+
+def test_leakage_is_reported() -> None:
+    frame = _frame()
+    frame["status_copy"] = frame["label"].str.strip().map({"high": "H", "low": "L"})
+    table = prepare(frame, "label", "auto", cv=5)
+    assert any("'status_copy' determines the target exactly" in w for w in table.profile.warnings)
+
+
+def test_test_rows_are_typed_like_training() -> None:
+    table = prepare(_frame(), "label", "auto", cv=5)
+    test = pd.DataFrame(
+        {"amount": ["90.5", "120"], "plan": ["pro", "new-plan"], "label": ["low", "high"]}
+    )
+    combined = with_test_rows(table, test)
+    assert len(combined.target) == len(table.target) + 2
+    assert combined.features["amount"].tail(2).tolist() == [90.5, 120.0]
+    with pytest.raises(DataError, match="lacks feature columns of the training data: plan"):
+        with_test_rows(table, test.drop(columns=["plan"]))
+    with pytest.raises(DataError, match="classes never seen in training: 'medium'"):
+        with_test_rows(table, test.assign(label=["low", "medium"]))
+
+
+def test_preprocessing_handles_every_kind_and_unseen_values() -> None:
+    rows = 300
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        {
+            "amount": rng.normal(size=rows),
+            "flag": rng.choice(["yes", "no", None], rows),
+            "signup": pd.date_range("2023-01-01", periods=rows, freq="13h").astype(str),
+            "plan": rng.choice(["a", "b", "c"], rows),
+            "zip": [f"z{v}" for v in rng.integers(0, 80, rows)],
+            "review": [
+                " ".join(rng.choice(["good", "bad", "slow", "fast", "kind"], 6))
+                for _ in range(rows)
+            ],
+        }
+    )
+    target = np.where(frame["amount"] > 0, "up", "down")
+    types = infer_types(frame)
+    assert {name: t.kind for name, t in types.items()} == {
+        "amount": "numeric",
+        "flag": "boolean",
+        "signup": "datetime",
+        "plan": "categorical",
+        "zip": "categorical",
+        "review": "text",
+    }
+    features, _ = convert(frame, types)
+    kinds = {name: t.kind for name, t in types.items()}
+    from sklearn.linear_model import LogisticRegression
+
+    pipeline = build_pipeline(
+        LogisticRegression(max_iter=2000), kinds, category_levels(features, kinds), scale=True
+    )
+    pipeline.fit(features, target)
+    names = list(pipeline[:-1].get_feature_names_out())
+    assert {
+        "signup_year",
+        "signup_dayofweek",
+        "signup_hour",
+        "missingindicator_flag",
+        "zip",
+    } <= set(names)
+    assert any(name in names for name in ("good", "slow"))  # TF-IDF terms
+    unseen = features.head(3).assign(plan="never-seen", zip="z999", review="brand new words")
+    assert len(pipeline.predict(unseen)) == 3
+    again = pickle.loads(pickle.dumps(pipeline))
+    assert list(again.predict(features.head(5))) == list(pipeline.predict(features.head(5)))
+
+
+MIXED_RECIPE = """
+name: mixed
+task: binary
+data:
+  source: {type: csv, path: mixed.csv}
+  target: churned
+metric: roc_auc
+models: [logistic_regression, decision_tree]
+search: {n_trials: 3, cv: 3}
+execution: {workers: 1}
+"""
+
+
+def _mixed_csv(path: Path, rows: int = 300, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    spend = rng.normal(100, 30, rows)
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(rows),
+            "spend": [f"{v:,.2f}" for v in spend],
+            "signup": pd.date_range("2022-01-01", periods=rows, freq="D").astype(str),
+            "plan": rng.choice(["basic", "pro"], rows),
+            "note": [
+                " ".join(rng.choice(["late", "happy", "refund", "call", "ok"], 5))
+                for _ in range(rows)
+            ],
+            "churned": np.where(spend + rng.normal(0, 20, rows) < 95, "yes", "no"),
+        }
+    )
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def test_run_on_mixed_data_predicts_on_raw_rows(tmp_path: Path) -> None:
+    raw = _mixed_csv(tmp_path / "mixed.csv")
+    (tmp_path / "mixed.yaml").write_text(MIXED_RECIPE)
+    result = run(
+        load_recipe(tmp_path / "mixed.yaml", PluginRegistry.discover()), run_dir=tmp_path / "run"
+    )
+    profile = json.loads((tmp_path / "run" / "profile.json").read_text())
+    assert profile["kinds"] == {"numeric": 1, "datetime": 1, "categorical": 1, "text": 1}
+    kinds = {c["name"]: c["kind"] for c in profile["columns"]}
+    assert kinds == {
+        "customer_id": "id",
+        "spend": "numeric",
+        "signup": "datetime",
+        "plan": "categorical",
+        "note": "text",
+    }
+    model = load_model(result.run_dir / "model")
+    assert "customer_id" not in model.features
+    rows = raw.drop(columns=["churned"]).head(5)
+    assert set(model.predict(rows)) <= {"yes", "no"}
+    with pytest.raises(DataError, match="spend"):
+        model.predict(rows.assign(spend="lots"))
+
+
+def test_test_source_replaces_the_holdout(tmp_path: Path) -> None:
+    _mixed_csv(tmp_path / "mixed.csv", seed=3)
+    _mixed_csv(tmp_path / "test.csv", rows=80, seed=4)
+    recipe = MIXED_RECIPE.replace(
+        "  target: churned\n", "  target: churned\n  test_source: {type: csv, path: test.csv}\n"
+    )
+    (tmp_path / "mixed.yaml").write_text(recipe)
+    result = run(
+        load_recipe(tmp_path / "mixed.yaml", PluginRegistry.discover()), run_dir=tmp_path / "run"
+    )
+    summary = result.summary
+    assert summary["data"]["training_rows"] == 300
+    assert summary["data"]["holdout_rows"] == 80
+    assert summary["data"]["test_source"]["rows"] == 80
+    assert 0.0 <= summary["holdout"]["roc_auc"] <= 1.0
+    (tmp_path / "both.yaml").write_text(
+        recipe.replace("  target: churned\n", "  target: churned\n  holdout: 0.3\n")
+    )
+    with pytest.raises(RecipeError, match=r"set either holdout .* or test_source"):
+        load_recipe(tmp_path / "both.yaml", PluginRegistry.discover())
+
+
+def test_profile_command(tmp_path: Path) -> None:
+    _mixed_csv(tmp_path / "mixed.csv")
+    (tmp_path / "mixed.yaml").write_text(MIXED_RECIPE)
+    result = CliRunner().invoke(
+        cli, ["profile", str(tmp_path / "mixed.yaml")], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    for text in (
+        "300 rows used",
+        "customer_id",
+        "id (dropped)",
+        "dates stored as text",
+        "free text",
+        "dropped column",
+    ):
+        assert text in result.stdout, text
+    result = CliRunner().invoke(
+        cli, ["profile", str(tmp_path / "mixed.yaml"), "--json"], catch_exceptions=False
+    )
+    document = json.loads(result.stdout)
+    assert document["rows"] == 300
+    assert document["target"] == "churned"
+
+
+def test_run_overrides_columns_from_the_recipe(tmp_path: Path) -> None:
+    _mixed_csv(tmp_path / "mixed.csv")
+    recipe = MIXED_RECIPE.replace(
+        "  target: churned\n", "  target: churned\n  columns: {note: drop, plan: drop}\n"
+    )
+    (tmp_path / "mixed.yaml").write_text(recipe)
+    resolved = with_overrides(
+        load_recipe(tmp_path / "mixed.yaml", PluginRegistry.discover()), n_trials=2
+    )
+    result = run(resolved, run_dir=tmp_path / "run")
+    assert set(load_model(result.run_dir / "model").features) == {"spend", "signup"}
