@@ -554,10 +554,12 @@ def _search(
         enqueue_defaults(study, [default_params(model) for model in models.values()])
 
     def reserve(best_fit_time: float | None) -> float:
-        # Refitting on every training row takes about cv/(cv-1) folds' time; keep a margin.
+        # Refitting on every training row takes about cv/(cv-1) folds' time, and writing the
+        # package grows with the model; keep a generous margin (a busy machine is slower).
         if best_fit_time is None:
             return PACKAGE_SECONDS + 1.0
-        return PACKAGE_SECONDS + 1.5 * best_fit_time * search.cv / (search.cv - 1)
+        refit = best_fit_time * search.cv / (search.cv - 1)
+        return PACKAGE_SECONDS + 0.5 * best_fit_time + 2.0 * refit
 
     def on_trial(record: dict[str, Any]) -> None:
         resolved.registry.after_trial(recipe=resolved, trial=record)

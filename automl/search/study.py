@@ -61,10 +61,51 @@ def make_pruner(name: str, folds: int) -> optuna.pruners.BasePruner:
     raise ValueError(f"unknown pruner {name!r}")
 
 
+FINISHED_STATES = frozenset({1, 2, 3})
+"""Optuna's TrialState values COMPLETE, PRUNED and FAIL, as journal records store them."""
+
+
+def _run_journal(path: Path) -> Any:
+    """A journal file backend that syncs to disk once per finished trial, not once per record.
+
+    Optuna's file backend calls ``fsync`` for every record (about 20 per trial here), which on
+    a busy disk costs more than a quick trial. Here every record is still written and flushed
+    at once, so a killed driver (``kill -9``) loses nothing; ``fsync``, which only matters if
+    the machine itself crashes, runs when a record finishes a trial. Records of trials still
+    running are run again on resume anyway.
+    """
+    import json
+    import os
+
+    from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock
+
+    class RunJournal(JournalFileBackend):
+        def __init__(self, file_path: str) -> None:
+            self.path = file_path
+            # A lock left behind by a killed driver is stale after 30 s; appends take milliseconds.
+            self.lock = JournalFileSymlinkLock(file_path, grace_period=30)
+            super().__init__(file_path, lock_obj=self.lock)
+
+        def append_logs(self, logs: list[dict[str, Any]]) -> None:
+            text = "\n".join(json.dumps(log, separators=(",", ":")) for log in logs) + "\n"
+            durable = any(log.get("state") in FINISHED_STATES for log in logs)
+            acquired = self.lock.acquire()
+            try:
+                with open(self.path, "ab") as handle:
+                    handle.write(text.encode("utf-8"))
+                    handle.flush()
+                    if durable:
+                        os.fsync(handle.fileno())
+            finally:
+                if acquired:
+                    self.lock.release()
+
+    return RunJournal(str(path))
+
+
 def make_storage(run_dir: Path, url: str | None) -> Any:
     """A journal file in the run directory, or the database at ``url``."""
     import optuna
-    from optuna.storages.journal import JournalFileBackend
 
     if url:
         try:
@@ -73,7 +114,7 @@ def make_storage(run_dir: Path, url: str | None) -> Any:
             raise ExecutorError(
                 f"search.storage: cannot open the study database: {type(exc).__name__}: {exc}"
             ) from exc
-    return optuna.storages.JournalStorage(JournalFileBackend(str(run_dir / JOURNAL_FILE)))
+    return optuna.storages.JournalStorage(_run_journal(run_dir / JOURNAL_FILE))
 
 
 def open_study(
