@@ -216,3 +216,22 @@ def ray_cluster(ray_session: RayTestCluster, monkeypatch: pytest.MonkeyPatch) ->
     """The session's Ray cluster, with its test plugins discoverable by this test's driver."""
     monkeypatch.syspath_prepend(str(ray_session.site))
     return ray_session
+
+
+@pytest.fixture
+def example_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """recipes/data/serve_example_api.py on a free loopback port; AUTOML_EXAMPLE_API points at it."""
+    import importlib.util
+
+    path = ROOT / "recipes" / "data" / "serve_example_api.py"
+    spec = importlib.util.spec_from_file_location("serve_example_api", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    server = module.start(0)
+    monkeypatch.setenv("AUTOML_EXAMPLE_API", server.url)
+    try:
+        yield server.url
+    finally:
+        server.shutdown()

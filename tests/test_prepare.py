@@ -323,3 +323,43 @@ def test_run_overrides_columns_from_the_recipe(tmp_path: Path) -> None:
     )
     result = run(resolved, run_dir=tmp_path / "run")
     assert set(load_model(result.run_dir / "model").features) == {"spend", "signup"}
+
+
+LEAKY_SOURCE = """
+from automl import DataError, DataSourceSpec, Params, hookimpl
+
+
+class LeakyParams(Params):
+    token: str
+    how: str = "runtime"
+
+
+def read(params, context):
+    if params.how == "runtime":
+        raise RuntimeError(f"server refused token {params.token}")
+    raise DataError(f"bad token {params.token}")
+
+
+@hookimpl
+def automl_register_data_sources():
+    return [DataSourceSpec(name="leaky", description="quotes its secret", factory=read, params=LeakyParams)]
+"""
+
+
+@pytest.mark.parametrize("how", ["runtime", "data_error"])
+def test_source_errors_never_show_secrets(
+    tmp_path: Path, site: object, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from automl.data.load import load_frame
+
+    site.add("automl-leaky", {"automl_leaky": LEAKY_SOURCE}, {"leaky": "automl_leaky"})  # type: ignore[attr-defined]
+    monkeypatch.setenv("API_TOKEN", "tok-very-secret-123")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        f"data:\n  source: {{type: leaky, token: '${{API_TOKEN}}', how: {how}}}\n  target: y\n"
+    )
+    resolved = load_recipe(recipe, PluginRegistry.discover())
+    with pytest.raises(DataError) as caught:
+        load_frame(resolved)
+    assert "tok-very-secret-123" not in str(caught.value)
+    assert "***" in str(caught.value)

@@ -41,7 +41,11 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 @pytest.mark.parametrize("path", RECIPES, ids=[p.name for p in RECIPES])
-def test_example_recipes_validate_and_load(path: Path, registry: PluginRegistry) -> None:
+def test_example_recipes_validate_and_load(
+    path: Path, registry: PluginRegistry, request: pytest.FixtureRequest
+) -> None:
+    if path.stem == "http_example":
+        request.getfixturevalue("example_api")
     resolved = load_recipe(path, registry)
     source = resolved.data_source
     frame = source.component.spec.factory(source.params, SourceContext(base_dir=resolved.base_dir))

@@ -213,13 +213,13 @@ ERROR_CASES: dict[str, tuple[str, list[str]]] = {
     "unknown-source": (
         "data:\n  source: {type: cvs, path: a.csv}\n  target: y\n",
         [
-            "data.source.type (line 2): Unknown data source 'cvs'. Did you mean 'csv'? Installed: csv, parquet."
+            "data.source.type (line 2): Unknown data source 'cvs'. Did you mean 'csv'? Installed: csv, http,"
         ],
     ),
     "source-param-unknown": (
         "data:\n  source: {type: csv, pth: a.csv}\n  target: y\n",
         [
-            "data.source.pth (line 2): unknown key 'pth'. Did you mean 'path'? Allowed keys: path, read_options.",
+            "data.source.pth (line 2): unknown key 'pth'. Did you mean 'path'? Allowed keys: path, read_options, storage_options.",
             "data.source.path (line 2): required key is missing",
         ],
     ),

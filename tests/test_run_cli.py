@@ -27,7 +27,9 @@ def _invoke(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=[p.stem for p in RECIPES])
-def test_example_recipes_run(recipe: Path, tmp_path: Path) -> None:
+def test_example_recipes_run(recipe: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    if recipe.stem == "http_example":
+        request.getfixturevalue("example_api")  # the recipe reads from the example API
     run_dir = tmp_path / "run"
     code, out, err = _invoke(
         "run", str(recipe), "--run-dir", str(run_dir), "--n-trials", "4", "--top", "3"

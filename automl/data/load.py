@@ -34,12 +34,17 @@ def load_frame(resolved: ResolvedRecipe, *, test: bool = False) -> pd.DataFrame:
     spec = source.component.spec
     try:
         frame = spec.factory(source.params, SourceContext(base_dir=resolved.base_dir))
+    except DataError as exc:
+        raise DataError(resolved.scrub(str(exc))) from None
     except AutomlError:
         raise
     except Exception as exc:
+        detail = resolved.scrub(
+            f"{type(exc).__name__}: {exc}"
+        )  # a plugin's message may quote a secret
         raise DataError(
-            f"data source {source.name!r} ({source.component.plugin}) failed: {type(exc).__name__}: {exc}"
-        ) from exc
+            f"data source {source.name!r} ({source.component.plugin}) failed: {detail}"
+        ) from None
     if not isinstance(frame, pd.DataFrame):
         raise DataError(
             f"data source {source.name!r} returned {type(frame).__name__}, not a pandas DataFrame "

@@ -133,7 +133,9 @@ def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
         if annotation is None:
             return []
     found = _as_model(annotation)
-    return list(found.model_fields) if found is not None else []
+    if found is None:
+        return []
+    return [field.alias or name for name, field in found.model_fields.items()]
 
 
 def _as_model(annotation: Any) -> type[BaseModel] | None:

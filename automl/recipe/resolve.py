@@ -85,6 +85,7 @@ class ResolvedRecipe:
         deployers: The deployers to run on the packaged model.
         defaults: What automl filled in.
         secret_paths: Recipe paths whose values came from the environment.
+        secret_values: The values that came from the environment (never shown; see :meth:`scrub`).
         registry: The registry the names were resolved with.
     """
 
@@ -101,11 +102,19 @@ class ResolvedRecipe:
     defaults: tuple[FilledDefault, ...]
     secret_paths: frozenset[str]
     registry: PluginRegistry
+    secret_values: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def name(self) -> str:
         """The recipe's name."""
         return self.recipe.name
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every value that came from the environment replaced by ``***``."""
+        for value in sorted(self.secret_values, key=len, reverse=True):
+            if len(value) >= 3:
+                text = text.replace(value, "***")
+        return text
 
     @property
     def task(self) -> str:
@@ -243,6 +252,7 @@ def parse_recipe(
         defaults=tuple(defaults),
         secret_paths=frozenset(format_loc(loc) for loc in interpolated.secret_locs),
         registry=resolver.registry,
+        secret_values=frozenset(interpolated.secret_values),
         **resolved,
     )
 
@@ -380,9 +390,10 @@ class _Resolver:
         return ResolvedComponent(component=component, params=params, path=format_loc(loc))
 
     def _record_param_defaults(self, params: BaseModel, loc: Loc) -> None:
-        for name in type(params).model_fields:
+        for name, field_info in type(params).model_fields.items():
             if name not in params.model_fields_set:
-                self.filled.append(FilledDefault(format_loc((*loc, name)), getattr(params, name)))
+                key = field_info.alias or name  # as written in recipes
+                self.filled.append(FilledDefault(format_loc((*loc, key)), getattr(params, name)))
 
     def _data_source(self) -> ResolvedComponent | None:
         return self._inline(
