@@ -84,7 +84,7 @@ def _frame() -> pd.DataFrame:
         {
             "customer_id": np.arange(rows),
             "amount": [f"{v:.2f}" for v in amount],
-            "plan": rng.choice(["basic", "pro", "max"], rows),
+            "plan": rng.choice(["basic", "pro", " max "], rows),
             "const": "x",
             "label": np.where(amount + rng.normal(0, 10, rows) > 100, "  high ", "low"),
         }
@@ -103,12 +103,14 @@ def test_prepare_cleans_and_reports_each_step() -> None:
         "dropped duplicate rows",
         "dropped column 'customer_id'",
         "dropped column 'const'",
+        "trimmed labels of 'plan'",
     ]
     assert profile.steps[1].rows == 1
     assert profile.steps[2].rows == 2
     assert table.classes == ["high", "low"]
     assert table.task.value == "binary"
     assert table.kinds == {"amount": "numeric", "plan": "categorical"}
+    assert sorted(table.features["plan"].unique()) == ["basic", "max", "pro"]
     assert table.features["amount"].dtype == float
     assert len(table.features) == profile.rows == 199
     assert profile.rows_loaded == 202

@@ -161,6 +161,7 @@ def prepare(
             f"dropped column {column_type.name!r}", column_type.reason, columns=[column_type.name]
         )
     converted, conversions = convert(features, types)
+    _report_trimmed(features, converted, types, profile)
     for conversion in conversions:
         examples = ", ".join(repr(v) for v in conversion.examples)
         profile.warn(
@@ -230,6 +231,22 @@ def _check_target(frame: pd.DataFrame, target: str, profile: DataProfile) -> pd.
             "dropped rows without a target", f"{count} rows have no {target!r} value", rows=count
         )
     return frame
+
+
+def _report_trimmed(
+    raw: pd.DataFrame, converted: pd.DataFrame, types: Mapping[str, ColumnType], profile: DataProfile
+) -> None:
+    """Record category labels that lost surrounding spaces (``" Gold"`` and ``"Gold"`` are one)."""
+    for name, column_type in types.items():
+        if column_type.kind != "categorical" or name not in converted:
+            continue
+        before = raw[name]
+        present = before.notna()
+        changed = int((before[present].astype(str) != converted[name][present].astype(str)).sum())
+        if changed:
+            profile.step(
+                f"trimmed labels of {name!r}", f"{changed} values had surrounding spaces", rows=changed, columns=[name]
+            )
 
 
 def _check_overrides(frame: pd.DataFrame, target: str, overrides: dict[str, str]) -> dict[str, str]:
