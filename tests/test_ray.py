@@ -196,6 +196,12 @@ def test_unreachable_address_fails_fast(tmp_path: Path) -> None:
     assert time.monotonic() - started < 15
 
 
+def test_ray_address_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:1")
+    with pytest.raises(ExecutorError, match=r"cannot reach the Ray cluster at 127.0.0.1:1 "):
+        _run(churn_recipe(tmp_path, extra=RAY_FAST), tmp_path / "run")
+
+
 def test_missing_plugin_on_a_worker_is_named(
     ray_cluster: object, tmp_path: Path, site: SiteDir
 ) -> None:

@@ -396,7 +396,7 @@ def test_study_in_a_shared_database(tmp_path: Path) -> None:
         optuna.delete_study(study_name=name, storage=POSTGRES_URL)
 
 
-@pytest.mark.parametrize("sampler", ["random", "cmaes"])
+@pytest.mark.parametrize("sampler", ["random", "cmaes", "gp"])
 def test_other_samplers(tmp_path: Path, sampler: str) -> None:
     extra = FAST_MODELS.replace("seed: 0}", f"seed: 0, sampler: {sampler}}}")
     result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
