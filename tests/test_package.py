@@ -532,7 +532,7 @@ def test_crash_late_in_writing_leaves_nothing(
     def crash(*args: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(automl.package, "_mlmodel_text", crash)
+    monkeypatch.setattr(automl.package.write, "_mlmodel_text", crash)
     with pytest.raises(RuntimeError, match="disk full"):
         _write_classifier(tmp_path / "model", classifier, data)
     assert list(tmp_path.iterdir()) == []

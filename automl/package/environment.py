@@ -1,0 +1,107 @@
+"""The environment a package needs: ``requirements.txt``, ``python_env.yaml``, version checks."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from automl import __version__
+from automl.package.layout import REQUIREMENTS_FILE
+
+logger = logging.getLogger("automl.package")
+
+_BASE_REQUIREMENTS = ("automl", "numpy", "pandas", "scikit-learn")
+
+
+def _distributions_of(modules: set[str]) -> set[str]:
+    from importlib import metadata
+
+    by_module = metadata.packages_distributions()
+    names = set(_BASE_REQUIREMENTS)
+    for module in sorted(modules):
+        if module in sys.stdlib_module_names or module in ("builtins", "__builtin__"):
+            continue
+        found = by_module.get(module)
+        if found:
+            names.update(found)
+        elif module.startswith("automl"):
+            names.add("automl")
+        else:
+            logger.warning(
+                "The pipeline uses the module %r, which is not part of an installed "
+                "distribution: the package loads only where %r can be imported",
+                module,
+                module,
+            )
+    return names
+
+
+def _public_version(version: str) -> str:
+    return version.split("+", 1)[0]
+
+
+def _versions(names: set[str]) -> dict[str, str]:
+    from importlib import metadata
+
+    versions: dict[str, str] = {}
+    for name in sorted(names, key=str.lower):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            if name == "automl":
+                versions[name] = __version__
+            else:
+                logger.warning("Cannot pin %s: it is not installed as a distribution", name)
+    return versions
+
+
+def _requirements_text(versions: Mapping[str, str]) -> str:
+    lines = [f"# Written by automl {__version__}: the versions the model was packaged with."]
+    for name, version in versions.items():
+        public = _public_version(version)
+        if public != version:
+            lines.append(f"# {name} was installed as the local build {version}")
+        lines.append(f"{name}=={public}")
+    return "\n".join(lines) + "\n"
+
+
+def _python_env_text() -> str:
+    from importlib import metadata
+
+    import yaml
+
+    build: list[str] = []
+    for tool in ("pip", "setuptools", "wheel"):
+        try:
+            build.append(f"{tool}=={metadata.version(tool)}")
+        except metadata.PackageNotFoundError:
+            build.append(tool)
+    document = {
+        "python": platform.python_version(),
+        "build_dependencies": build,
+        "dependencies": [f"-r {REQUIREMENTS_FILE}"],
+    }
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def _warn_on_version_differences(root: Path, requirements: Mapping[str, str]) -> None:
+    from importlib import metadata
+
+    for name, wanted in sorted(requirements.items()):
+        try:
+            installed = __version__ if name == "automl" else metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue  # unpickling reports a module that is really needed
+        if installed != wanted:
+            logger.warning(
+                "%s was written with %s %s; this environment has %s %s (see %s)",
+                root,
+                name,
+                wanted,
+                name,
+                installed,
+                REQUIREMENTS_FILE,
+            )

@@ -1,0 +1,195 @@
+"""The loaded package: :class:`ModelPackage` checks its input and predicts."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from automl.errors import DataError, PackageError
+from automl.package.checksums import _TRUST_HINT
+from automl.package.inputs import _coerce_column
+from automl.package.layout import CHECKSUMS_FILE, INPUT_EXAMPLE_FILE, REFERENCE_FILE
+from automl.package.schema import _Feature, _pandas_dtype
+
+logger = logging.getLogger("automl.package")
+
+
+class ModelPackage:
+    """A loaded, verified model package.
+
+    Get one with :func:`load_model`. :meth:`predict` and :meth:`predict_proba` take a pandas
+    DataFrame of raw feature columns, as in training; see :meth:`prepare_input` for the checks.
+
+    Attributes:
+        path: The package folder.
+        task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
+        target: The name of the target column in training.
+        classes: The class labels in the order of :meth:`predict_proba`'s columns; ``None``
+            for regression.
+        features: The input columns in training order, each with its training dtype (as text,
+            such as ``"float64"``, ``"str"`` or ``"bool"``).
+        metadata: The contents of ``metadata.json``, as the engine wrote them.
+        requirements: Distribution name -> version the package was written with.
+        digest: sha256 of ``CHECKSUMS.sha256``: one value that pins the whole package.
+        pipeline: The fitted pipeline itself.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        pipeline: Any,
+        schema: Mapping[str, Any],
+        metadata: dict[str, Any],
+        checksums: Mapping[str, str],
+        digest: str,
+    ) -> None:
+        self.path = path
+        self.pipeline = pipeline
+        self.task: str = schema["task"]
+        self.target: str = schema["target"]
+        classes = schema.get("classes")
+        self.classes: tuple[Any, ...] | None = None if classes is None else tuple(classes)
+        self._features = tuple(_Feature(**f) for f in schema["features"])
+        self._dtypes = {f.name: _pandas_dtype(f.dtype) for f in self._features}
+        self.features: dict[str, str] = {f.name: f.dtype for f in self._features}
+        self.metadata = metadata
+        self.requirements: dict[str, str] = dict(schema.get("requirements", {}))
+        self.digest = digest
+        self._checksums = dict(checksums)
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelPackage(path={str(self.path)!r}, task={self.task!r}, target={self.target!r}, "
+            f"features={len(self.features)})"
+        )
+
+    def prepare_input(self, data: Any) -> pd.DataFrame:
+        """Check ``data`` and return exactly the frame the pipeline gets.
+
+        - ``data`` must be a DataFrame (a mapping or a list of records is converted) with at
+          least one row;
+        - every feature column must be present (a :class:`DataError` lists all missing ones);
+        - other columns, such as the target, are dropped with a warning;
+        - columns are put in training order and converted to the training dtypes where possible
+          (``"3.5"`` -> 3.5, ``"yes"`` -> True, integers -> strings for text columns); missing
+          values stay missing; a value that cannot be converted is a :class:`DataError` naming
+          the column and a few of the bad values.
+        """
+        frame = self._as_frame(data)
+        names = [f.name for f in self._features]
+        if frame.shape[0] == 0:
+            raise DataError("the input is empty (no rows): there is nothing to predict")
+        if frame.columns.has_duplicates:
+            duplicated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+            raise DataError(f"the input has duplicate column names: {', '.join(duplicated)}")
+        present = set(frame.columns)
+        missing = [name for name in names if name not in present]
+        if missing:
+            raise DataError(
+                f"the input lacks {len(missing)} of the model's {len(names)} feature columns: "
+                f"{', '.join(missing)} (expected the columns {', '.join(names)})"
+            )
+        wanted = set(names)
+        extra = [str(c) for c in frame.columns if c not in wanted]
+        if extra == [self.target]:
+            logger.warning("Ignoring the target column %r: the model does not use it", self.target)
+        elif extra:
+            note = f" (including the target column {self.target!r})" if self.target in extra else ""
+            logger.warning(
+                "Ignoring %d input column%s the model does not use%s: %s",
+                len(extra),
+                "s" if len(extra) != 1 else "",
+                note,
+                ", ".join(extra),
+            )
+        columns: dict[str, pd.Series] = {}
+        problems: list[str] = []
+        for feature in self._features:
+            values, bad = _coerce_column(frame[feature.name], feature, self._dtypes[feature.name])
+            if bad:
+                problems.append(f"  - column {feature.name!r} (trained as {feature.dtype}): {bad}")
+            columns[feature.name] = values
+        if problems:
+            raise DataError(
+                "the input has values that cannot be converted to the model's column types:\n"
+                + "\n".join(problems)
+            )
+        return pd.DataFrame(columns, index=frame.index)
+
+    def predict(self, data: Any) -> pd.Series:
+        """Predict: class labels for classification, values for regression.
+
+        Returns a Series named ``prediction`` with the input's index.
+        """
+        features = self.prepare_input(data)
+        predictions = np.asarray(self._call("predict", features))
+        if predictions.ndim == 2 and predictions.shape[1] == 1:
+            predictions = predictions.ravel()
+        return pd.Series(predictions, index=features.index, name="prediction")
+
+    def predict_proba(self, data: Any) -> pd.DataFrame:
+        """Class probabilities: one column per class (in :attr:`classes` order) per input row.
+
+        Raises:
+            PackageError: For a regression model, or a classifier without probabilities.
+        """
+        if self.classes is None:
+            raise PackageError(
+                f"{self.path} holds a regression model (target {self.target!r}): class "
+                "probabilities exist only for binary and multiclass classification"
+            )
+        if not hasattr(self.pipeline, "predict_proba"):
+            raise PackageError(f"the model in {self.path} does not provide class probabilities")
+        features = self.prepare_input(data)
+        proba = np.asarray(self._call("predict_proba", features), dtype=float)
+        if proba.ndim != 2 or proba.shape[1] != len(self.classes):
+            raise PackageError(
+                f"the model in {self.path} returned probabilities of shape {proba.shape}, "
+                f"expected one column per class ({len(self.classes)})"
+            )
+        return pd.DataFrame(proba, index=features.index, columns=list(self.classes))
+
+    def input_example(self) -> pd.DataFrame:
+        """The input example stored in the package, with the training dtypes."""
+        content = json.loads(self._read_verified(INPUT_EXAMPLE_FILE))
+        frame = pd.DataFrame(content["data"], columns=content["columns"])
+        return self.prepare_input(frame)
+
+    def reference_sample(self) -> pd.DataFrame:
+        """The drift reference: training rows including the target column."""
+        return pd.read_parquet(io.BytesIO(self._read_verified(REFERENCE_FILE)))
+
+    def _as_frame(self, data: Any) -> pd.DataFrame:
+        if isinstance(data, pd.DataFrame):
+            return data
+        if isinstance(data, Mapping | list):
+            try:
+                return pd.DataFrame(data)
+            except (TypeError, ValueError) as exc:
+                raise DataError(f"cannot turn the input into a table: {exc}") from exc
+        raise DataError(
+            f"expected a pandas DataFrame with the columns {', '.join(self.features)}, "
+            f"got {type(data).__name__}"
+        )
+
+    def _call(self, method: str, features: pd.DataFrame) -> Any:
+        try:
+            return getattr(self.pipeline, method)(features)
+        except ValueError as exc:
+            raise DataError(f"the model could not score the input: {exc}") from exc
+
+    def _read_verified(self, relative: str) -> bytes:
+        content = (self.path / relative).read_bytes()
+        if hashlib.sha256(content).hexdigest() != self._checksums[relative]:
+            raise PackageError(
+                f"{self.path / relative}: the file does not match {CHECKSUMS_FILE}. {_TRUST_HINT}"
+            )
+        return content

@@ -1,0 +1,63 @@
+"""The pickled pipeline: writing it (recording the modules it needs) and unpickling it."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import types
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from automl.errors import PackageError
+from automl.package.layout import _PICKLE_PROTOCOL, REQUIREMENTS_FILE
+
+
+class _RecordingPickler(pickle.Pickler):
+    """A pickler that records the top-level module of every class and function it saves."""
+
+    def __init__(self, file: Any) -> None:
+        super().__init__(file, protocol=_PICKLE_PROTOCOL)
+        self.modules: set[str] = set()
+
+    def persistent_id(self, obj: Any) -> None:
+        if isinstance(obj, type | types.FunctionType | types.BuiltinFunctionType):
+            module = getattr(obj, "__module__", None)
+        else:
+            module = type(obj).__module__
+        if isinstance(module, str):
+            self.modules.add(module.partition(".")[0])
+
+
+def _write_pipeline(path: Path, pipeline: Any) -> set[str]:
+    with path.open("wb") as handle:
+        pickler = _RecordingPickler(handle)
+        try:
+            pickler.dump(pipeline)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            raise PackageError(
+                f"the fitted pipeline ({type(pipeline).__name__}) cannot be pickled: {exc}. "
+                "Every object in it must be picklable (no lambdas, local classes, open files "
+                "or locks)."
+            ) from exc
+        handle.flush()
+        os.fsync(handle.fileno())
+    return pickler.modules
+
+
+def _unpickle(root: Path, content: bytes, requirements: Mapping[str, str]) -> Any:
+    try:
+        # Safe only because the bytes were verified against CHECKSUMS.sha256 and the package
+        # comes from a trusted source (see the automl.package docstring).
+        return pickle.loads(content)
+    except ModuleNotFoundError as exc:
+        raise PackageError(
+            f"{root}: the model needs the Python module {exc.name!r}, which is not installed. "
+            f"Install the package's requirements: pip install -r {root / REQUIREMENTS_FILE}"
+        ) from exc
+    except Exception as exc:
+        written = ", ".join(f"{k} {v}" for k, v in sorted(requirements.items()))
+        raise PackageError(
+            f"{root}: the pickled pipeline cannot be loaded ({type(exc).__name__}: {exc}). "
+            f"It was written with {written}; install the package's {REQUIREMENTS_FILE}."
+        ) from exc

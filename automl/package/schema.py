@@ -1,0 +1,139 @@
+"""The feature schema: each input column's training dtype, how it is coerced, its MLflow type.
+
+:func:`_check_frames` and :func:`_check_classes` check what :func:`~automl.package.write_package`
+is given and derive the schema that ``data/schema.json`` and the MLflow signature hold.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from automl.errors import PackageError
+from automl.package.layout import TASKS
+
+logger = logging.getLogger("automl.package")
+
+
+@dataclass(frozen=True)
+class _Feature:
+    """One input column: its name, training dtype, coercion kind and MLflow type."""
+
+    name: str
+    dtype: str
+    kind: str  # integer | float | boolean | datetime | string | other
+    mlflow_type: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "dtype": self.dtype,
+            "kind": self.kind,
+            "mlflow_type": self.mlflow_type,
+        }
+
+
+def _describe_column(name: str, values: pd.Series, has_missing: bool) -> _Feature:
+    """The feature description of a training column.
+
+    MLflow types are chosen so that MLflow's schema enforcement accepts the frames our loader
+    accepts as far as its type system allows: every integer width maps to ``long`` and every
+    float width to ``double`` (the narrower ``integer`` and ``float`` would refuse 64-bit
+    input); a nullable integer column (``Int64``) that holds missing values maps to ``double``,
+    since ``long`` refuses NaN; object columns map to ``string``, which accepts any object
+    column.
+    """
+    dtype = values.dtype
+    api = pd.api.types
+    if api.is_bool_dtype(dtype):
+        kind, mlflow_type = "boolean", "boolean"
+    elif api.is_integer_dtype(dtype):
+        kind, mlflow_type = "integer", ("double" if has_missing else "long")
+    elif api.is_float_dtype(dtype):
+        kind, mlflow_type = "float", "double"
+    elif api.is_datetime64_any_dtype(dtype):
+        kind, mlflow_type = "datetime", "datetime"
+    elif isinstance(dtype, pd.CategoricalDtype):
+        inferred = api.infer_dtype(dtype.categories, skipna=True)
+        kind, mlflow_type = ("string" if inferred in ("string", "empty") else "other"), "string"
+    elif api.is_object_dtype(dtype):
+        inferred = api.infer_dtype(values, skipna=True)
+        if inferred in ("string", "empty"):
+            kind, mlflow_type = "string", "string"
+        elif inferred == "boolean":
+            kind, mlflow_type = "boolean", "boolean"
+        else:
+            kind, mlflow_type = "other", "string"
+    elif api.is_string_dtype(dtype):
+        kind, mlflow_type = "string", "string"
+    else:
+        raise PackageError(
+            f"cannot package a model whose input column {name!r} has the dtype {dtype}: "
+            "supported are numbers, booleans, strings, categories and datetimes. Convert the "
+            "column before training."
+        )
+    return _Feature(name=name, dtype=str(dtype), kind=kind, mlflow_type=mlflow_type)
+
+
+def _pandas_dtype(text: str) -> Any:
+    try:
+        return pd.api.types.pandas_dtype(text)
+    except TypeError:
+        return np.dtype(object)
+
+
+def _check_classes(task: str, classes: Sequence[Any] | None) -> list[Any] | None:
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
+    if task == "regression":
+        if classes is not None:
+            raise ValueError("classes must be None for a regression model")
+        return None
+    if classes is None:
+        raise ValueError(f"a {task} model needs its classes")
+    labels = [c.item() if isinstance(c, np.generic) else c for c in classes]
+    for label in labels:
+        if not isinstance(label, str | int | float | bool) or (
+            isinstance(label, float) and not math.isfinite(label)
+        ):
+            raise ValueError(f"class labels must be strings, integers or booleans, not {label!r}")
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"the class labels are not unique: {labels}")
+    if (task == "binary" and len(labels) != 2) or len(labels) < 2:
+        raise ValueError(f"a {task} model cannot have {len(labels)} classes: {labels}")
+    return labels
+
+
+def _check_frames(
+    input_example: Any, reference_sample: Any, target: str
+) -> tuple[pd.DataFrame, list[_Feature]]:
+    if not isinstance(input_example, pd.DataFrame) or input_example.shape[0] == 0:
+        raise ValueError("input_example must be a DataFrame with at least one row")
+    example = input_example
+    if target in example.columns:
+        logger.warning("The input example holds the target column %r; it is left out", target)
+        example = example.drop(columns=[target])
+    if example.shape[1] == 0:
+        raise ValueError("input_example has no feature columns")
+    if example.columns.has_duplicates or not all(isinstance(c, str) for c in example.columns):
+        raise ValueError("input_example's column names must be unique strings")
+    if not isinstance(reference_sample, pd.DataFrame):
+        raise ValueError("reference_sample must be a DataFrame")
+    absent = [c for c in example.columns if c not in reference_sample.columns]
+    if absent:
+        raise ValueError(f"reference_sample lacks the feature columns {', '.join(absent)}")
+    features = [
+        _describe_column(
+            name,
+            example[name],
+            has_missing=bool(example[name].isna().any() or reference_sample[name].isna().any()),
+        )
+        for name in example.columns
+    ]
+    return example, features

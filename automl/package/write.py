@@ -1,0 +1,205 @@
+"""Writing a package: :func:`write_package` builds it aside, checks it, then renames it in place."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import shutil
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from automl import __version__
+from automl.errors import PackageError
+from automl.package.atomic import _check_replaceable, _fsync_dir, _replace, _write
+from automl.package.checksums import _checksums_text
+from automl.package.environment import (
+    _distributions_of,
+    _python_env_text,
+    _requirements_text,
+    _versions,
+)
+from automl.package.inputs import _coerce_string
+from automl.package.jsontext import _example_json, _json_default, _json_text
+from automl.package.layout import (
+    _PICKLE_PROTOCOL,
+    CHECKSUMS_FILE,
+    FORMAT_VERSION,
+    INPUT_EXAMPLE_FILE,
+    LOADER_FILE,
+    METADATA_FILE,
+    MLMODEL_FILE,
+    PIPELINE_FILE,
+    PYTHON_ENV_FILE,
+    REFERENCE_FILE,
+    REQUIREMENTS_FILE,
+    SCHEMA_FILE,
+    SERVING_EXAMPLE_FILE,
+    Task,
+)
+from automl.package.load import load_model
+from automl.package.pickling import _write_pipeline
+from automl.package.pyfunc import _LOADER_SOURCE, _mlmodel_text
+from automl.package.schema import _check_classes, _check_frames, _Feature
+
+logger = logging.getLogger("automl.package")
+
+
+def _write_reference(path: Path, sample: pd.DataFrame) -> None:
+    try:
+        sample.to_parquet(path, index=False)
+    except (TypeError, ValueError):
+        # pyarrow refuses object columns of mixed types; store those as text.
+        mixed = [c for c in sample.columns if sample[c].dtype == object]
+        logger.warning(
+            "The reference sample's columns %s mix value types; they are stored as text",
+            ", ".join(map(str, mixed)),
+        )
+        fixed = sample.copy()
+        for column in mixed:
+            fixed[column] = _coerce_string(sample[column], np.dtype(object))
+        fixed.to_parquet(path, index=False)
+
+
+def _same_predictions(expected: Any, actual: pd.Series, task: str) -> bool:
+    expected_array = np.asarray(expected)
+    if expected_array.ndim == 2 and expected_array.shape[1] == 1:
+        expected_array = expected_array.ravel()
+    actual_array = actual.to_numpy()
+    if expected_array.shape != actual_array.shape:
+        return False
+    if task == "regression":
+        return bool(
+            np.allclose(
+                expected_array.astype(float), actual_array.astype(float), rtol=1e-9, equal_nan=True
+            )
+        )
+    return bool(np.all(expected_array == actual_array))
+
+
+def _build(
+    folder: Path,
+    *,
+    pipeline: Any,
+    task: str,
+    target: str,
+    classes: list[Any] | None,
+    features: list[_Feature],
+    example: pd.DataFrame,
+    reference_sample: pd.DataFrame,
+    metadata_text: str,
+) -> None:
+    """Write every file of a package into ``folder``, ``CHECKSUMS.sha256`` last."""
+
+    (folder / "data").mkdir()
+    (folder / "code").mkdir()
+    modules = _write_pipeline(folder / PIPELINE_FILE, pipeline)
+    versions = _versions(_distributions_of(modules))
+    schema = {
+        "format_version": FORMAT_VERSION,
+        "automl_version": __version__,
+        "task": task,
+        "target": target,
+        "classes": classes,
+        "features": [f.to_json() for f in features],
+        "requirements": versions,
+        "python_version": platform.python_version(),
+        "pickle_protocol": _PICKLE_PROTOCOL,
+    }
+    _write(folder / SCHEMA_FILE, _json_text(schema, "schema"))
+    _write(folder / METADATA_FILE, metadata_text)
+    split = _example_json(example)
+    _write(folder / INPUT_EXAMPLE_FILE, json.dumps(split, default=_json_default))
+    serving = json.dumps({"dataframe_split": split}, indent=2, default=_json_default)
+    _write(folder / SERVING_EXAMPLE_FILE, serving + "\n")
+    _write_reference(folder / REFERENCE_FILE, reference_sample)
+    _write(folder / LOADER_FILE, _LOADER_SOURCE)
+    _write(folder / REQUIREMENTS_FILE, _requirements_text(versions))
+    _write(folder / PYTHON_ENV_FILE, _python_env_text())
+    _write(folder / MLMODEL_FILE, _mlmodel_text(features, classes, task))
+    _write(folder / CHECKSUMS_FILE, _checksums_text(folder))
+    for directory in (folder / "data", folder / "code", folder):
+        _fsync_dir(directory)
+
+
+def write_package(
+    path: str | os.PathLike[str],
+    *,
+    pipeline: Any,
+    task: Task | str,
+    target: str,
+    classes: Sequence[Any] | None,
+    input_example: pd.DataFrame,
+    reference_sample: pd.DataFrame,
+    metadata: Mapping[str, Any],
+) -> Path:
+    """Write a fitted pipeline as a model package folder at ``path``.
+
+    The package is built in a temporary sibling folder and renamed into place at the end, so a
+    failure never leaves a partial package under ``path``; an existing package at ``path`` is
+    replaced (only once the new one is complete). Before the rename, the new package is loaded
+    back and must reproduce ``pipeline.predict(input_example)``.
+
+    Args:
+        path: The package folder to write (its parent is created if needed).
+        pipeline: A fitted object with ``predict(X)`` (and ``predict_proba(X)`` with columns in
+            ``classes`` order for classification) taking a DataFrame of the raw feature columns.
+        task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
+        target: The name of the target column.
+        classes: The class labels (strings, integers or booleans); ``None`` for regression.
+        input_example: A few rows of the raw feature columns with the exact training dtypes;
+            its columns and dtypes define the package's input schema.
+        reference_sample: Training rows including the target: the drift reference.
+        metadata: JSON-serializable facts about the run, stored as given in metadata.json
+            (NaN and infinities become null).
+
+    Returns:
+        The package folder.
+
+    Raises:
+        PackageError: The pipeline cannot be pickled, a column has an unsupported dtype, the
+            written package does not reproduce the pipeline's predictions, or ``path`` exists
+            and is not a model package.
+        ValueError: An argument breaks the contract above (an unknown task, bad classes, an
+            empty input example, a reference sample without the feature columns).
+    """
+    final = Path(path)
+    labels = _check_classes(task, classes)
+    example, features = _check_frames(input_example, reference_sample, target)
+    metadata_text = _json_text(dict(metadata), "metadata")
+
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _check_replaceable(final)
+    # Not tempfile.mkdtemp: its folders are private (0700), a package gets the usual mode.
+    temporary = final.with_name(f".{final.name}.tmp-{uuid.uuid4().hex[:12]}")
+    temporary.mkdir()
+    try:
+        _build(
+            temporary,
+            pipeline=pipeline,
+            task=task,
+            target=target,
+            classes=labels,
+            features=features,
+            example=example,
+            reference_sample=reference_sample,
+            metadata_text=metadata_text,
+        )
+        reloaded = load_model(temporary)
+        if not _same_predictions(pipeline.predict(example), reloaded.predict(example), task):
+            raise PackageError(
+                "the written package does not reproduce the pipeline's predictions on the "
+                "input example: the pipeline does not survive pickling"
+            )
+        _replace(temporary, final)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    logger.info("Wrote the model package %s", final)
+    return final
