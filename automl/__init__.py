@@ -21,6 +21,7 @@ from automl.errors import (
     PluginError,
     RecipeError,
     RecipeIssue,
+    UsageError,
 )
 from automl.hookspecs import hookimpl
 
@@ -109,6 +110,7 @@ __all__ = [
     "RunResult",
     "SourceContext",
     "Task",
+    "UsageError",
     "__version__",
     "hookimpl",
     "load_model",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from automl import __version__
-from automl.errors import EXIT_CODE_MEANINGS, AutomlError, ExitCode
+from automl.errors import EXIT_CODE_MEANINGS, AutomlError, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -49,7 +50,11 @@ class CliState:
 def _stdout() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Piped into a file or a pager: rich would assume 80 columns and squeeze tables.
+        console = Console(highlight=False, width=160)
+    return console
 
 
 def _stderr() -> Console:
@@ -314,8 +319,22 @@ def run_command(
                 on_profile=display.profile,
             )
     except KeyboardInterrupt:
+        import shlex
+
+        command = ["automl", "run", str(recipe), "--run-dir", str(directory)]
+        overrides = {
+            "--time-budget": time_budget,
+            "--n-trials": n_trials,
+            "--seed": seed,
+            "--backend": backend,
+            "--workers": workers,
+            "--address": address,
+        }
+        for flag, value in overrides.items():
+            if value is not None:
+                command += [flag, str(value)]
         _stderr().print(
-            f"Interrupted. Finished trials are kept; resume with: automl run {recipe} --run-dir {directory}",
+            f"Interrupted. Finished trials are kept; resume with: {shlex.join(command)}",
             markup=False,
             soft_wrap=True,
         )
@@ -400,7 +419,10 @@ def schema(state: CliState, output: Path | None) -> None:
     if output is None:
         click.echo(text)
     else:
-        output.write_text(text + "\n", encoding="utf-8")
+        try:
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
         _stderr().print(f"Wrote the recipe schema to {output}", markup=False)
 
 

@@ -22,12 +22,12 @@ import logging
 import os
 import platform
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from automl.errors import AutomlError, ExecutorError, RecipeError, RecipeIssue
+from automl.errors import AutomlError, ExecutorError, RecipeError, RecipeIssue, UsageError
 from automl.leaderboard import Leaderboard, write_text_atomic
 from automl.search.engine import SearchProgress, most_common_failure
 from automl.specs import ComponentKind, Task
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RUN_FILE = "run.json"
+LOCK_FILE = ".automl.lock"
+JOURNAL_FILE = "study.journal"
 PROFILE_FILE = "profile.json"
 PACKAGE_SECONDS = 1.5
 """Time kept before the deadline for writing the package and the leaderboard."""
@@ -72,9 +74,102 @@ PhaseCallback = Callable[[str], None]
 
 
 def default_run_dir(name: str, root: Path | None = None) -> Path:
-    """``runs/<name>/<timestamp>`` under ``root`` (the working directory by default)."""
+    """A new ``runs/<name>/<timestamp>`` under ``root`` (the working directory by default).
+
+    A suffix (``-2``, ``-3``...) keeps two runs started within the same second apart.
+    """
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return (root or Path.cwd()) / "runs" / name / stamp
+    base = (root or Path.cwd()) / "runs" / name / stamp
+    candidate, number = base, 1
+    while candidate.exists():
+        number += 1
+        candidate = base.with_name(f"{stamp}-{number}")
+    return candidate
+
+
+class _RunLock:
+    """One driver per run directory: a second ``automl run`` into it is refused, not mixed in."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / LOCK_FILE
+        self.handle: Any = None
+
+    def __enter__(self) -> _RunLock:
+        import fcntl
+
+        self.handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.handle.seek(0)
+            owner = self.handle.read().strip() or "another process"
+            self.handle.close()
+            raise UsageError(
+                f"the run directory {self.path.parent} is in use by another automl run ({owner}); "
+                "wait for it to finish, or choose another --run-dir"
+            ) from None
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(f"pid {os.getpid()}\n")
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import fcntl
+
+        fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
+        self.handle.close()
+
+
+class _RunFiles:
+    """``recipe.yaml``, ``run.json`` and ``profile.json`` of a run.
+
+    A resumed run leaves the files of the earlier run untouched until its study has been
+    opened and found compatible (:meth:`activate`), so a refused resume changes nothing.
+    """
+
+    def __init__(
+        self, directory: Path, resolved: ResolvedRecipe, summary: dict[str, Any], *, resuming: bool
+    ) -> None:
+        self.directory = directory
+        self.resolved = resolved
+        self.summary = summary
+        self.active = False
+        self.profile: dict[str, Any] | None = None
+        if not resuming:
+            self.activate()
+
+    def activate(self) -> None:
+        """The run owns the directory's files from now on: write them."""
+        if self.active:
+            return
+        self.active = True
+        write_text_atomic(self.directory / "recipe.yaml", self.resolved.text)
+        self.write_summary()
+        if self.profile is not None:
+            self.write_profile(self.profile)
+
+    def write_summary(self) -> None:
+        if self.active:
+            write_text_atomic(
+                self.directory / RUN_FILE, json.dumps(self.summary, indent=2, default=str) + "\n"
+            )
+
+    def write_profile(self, profile: dict[str, Any]) -> None:
+        self.profile = profile
+        if self.active:
+            write_text_atomic(
+                self.directory / PROFILE_FILE, json.dumps(profile, indent=2, default=str) + "\n"
+            )
+
+    def finish(self, started: float, status: str | None = None, message: str | None = None) -> None:
+        if status is not None:
+            self.summary["status"] = status
+        if message is not None:
+            self.summary["message"] = message
+        self.summary["timings"]["total"] = round(time.monotonic() - started, 3)
+        self.summary["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self.write_summary()
 
 
 def with_overrides(
@@ -191,7 +286,12 @@ def run(
     budget = resolved.recipe.search.time_budget
     deadline = started + budget if budget is not None else None
     directory = Path(run_dir) if run_dir is not None else default_run_dir(resolved.name)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the run directory {directory}: {exc.strerror or exc}"
+        ) from None
     summary: dict[str, Any] = {
         "status": "running",
         "recipe": resolved.name,
@@ -201,15 +301,16 @@ def run(
         "versions": versions(),
         "timings": {},
     }
-    with _RunLog(directory / "run.log"):
+    with _RunLock(directory), _RunLog(directory / "run.log"):
+        files = _RunFiles(
+            directory, resolved, summary, resuming=(directory / JOURNAL_FILE).exists()
+        )
         logger.info("Run %r into %s", resolved.name, directory)
-        _write_recipe(directory, resolved)
-        _write_summary(directory, summary)
         try:
             result = _run(
                 resolved,
                 directory,
-                summary,
+                files,
                 started,
                 deadline,
                 on_progress,
@@ -217,36 +318,23 @@ def run(
                 on_profile,
             )
         except KeyboardInterrupt:
-            summary["status"] = "interrupted"
-            summary["message"] = (
-                "stopped by Ctrl-C or SIGTERM; run again with the same run directory to resume"
+            files.finish(
+                started,
+                "interrupted",
+                "stopped by Ctrl-C or SIGTERM; run again with the same run directory to resume",
             )
-            _finish_summary(directory, summary, started)
             raise
         except AutomlError as exc:
-            summary["status"] = "failed"
-            summary["message"] = str(exc)
-            _finish_summary(directory, summary, started)
+            files.finish(started, "failed", str(exc))
             raise
-        _finish_summary(directory, summary, started)
+        except Exception as exc:
+            files.finish(
+                started, "failed", f"unexpected error (a bug): {type(exc).__name__}: {exc}"
+            )
+            raise
+        files.finish(started)
         resolved.registry.after_run(recipe=resolved, run_dir=directory, summary=summary)
     return result
-
-
-def _write_recipe(directory: Path, resolved: ResolvedRecipe) -> None:
-    target = directory / "recipe.yaml"
-    if not target.exists():
-        write_text_atomic(target, resolved.text)
-
-
-def _write_summary(directory: Path, summary: Mapping[str, Any]) -> None:
-    write_text_atomic(directory / RUN_FILE, json.dumps(summary, indent=2, default=str) + "\n")
-
-
-def _finish_summary(directory: Path, summary: dict[str, Any], started: float) -> None:
-    summary["timings"]["total"] = round(time.monotonic() - started, 3)
-    summary["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    _write_summary(directory, summary)
 
 
 class _Phase:
@@ -265,7 +353,7 @@ class _Phase:
 def _run(
     resolved: ResolvedRecipe,
     directory: Path,
-    summary: dict[str, Any],
+    files: _RunFiles,
     started: float,
     deadline: float | None,
     on_progress: Callable[[SearchProgress], None] | None,
@@ -276,6 +364,7 @@ def _run(
     from automl.data.prepare import prepare, with_test_rows
 
     recipe = resolved.recipe
+    summary = files.summary
     executor = _executor(resolved)  # fail fast on a backend that cannot work, before loading data
     resolved.registry.before_run(recipe=resolved, run_dir=directory)
     with _Phase("load", summary, on_phase):
@@ -288,10 +377,7 @@ def _run(
         training_rows = len(table.target)
         if test_frame is not None:
             table = with_test_rows(table, test_frame)
-        write_text_atomic(
-            directory / PROFILE_FILE,
-            json.dumps(table.profile.to_dict(), indent=2, default=str) + "\n",
-        )
+        files.write_profile(table.profile.to_dict())
         if on_profile is not None:
             on_profile(table.profile)
         metric, metrics, models = _components_for_task(resolved, table.task)
@@ -306,7 +392,6 @@ def _run(
         )
         if test_frame is not None:
             summary["data"]["test_source"] = fingerprint(test_frame)
-        if test_frame is not None:
             split = _Split(
                 train_rows=_arange(0, training_rows),
                 holdout_rows=_arange(training_rows, len(table.target)),
@@ -316,34 +401,26 @@ def _run(
         summary["data"].update(
             training_rows=len(split.train_rows), holdout_rows=len(split.holdout_rows)
         )
-    _write_summary(directory, summary)
+    files.write_summary()
+    names = [m.name for m in metrics]
     with _Phase("search", summary, on_phase):
         search_result, study, resumed = _search(
             resolved,
-            directory,
+            files,
             executor,
             table,
             split,
             metric.name,
-            [m.name for m in metrics],
+            names,
             models,
-            summary,
             started,
             deadline,
             on_progress,
         )
-    leaderboard = Leaderboard.from_study(study, metric.name, [m.name for m in metrics])
-    progress = search_result.progress
-    summary["trials"] = {
-        "complete": progress.complete,
-        "pruned": progress.pruned,
-        "failed": progress.failed,
-        "finished": progress.finished,
-    }
+    leaderboard = _record_search(files, study, metric.name, names, search_result.progress)
     summary["stopped_by"] = search_result.stopped_by
     summary["resumed"] = resumed
     if leaderboard.best is None:
-        leaderboard.write(directory)
         raise _no_trial_error(search_result.failures, search_result.stopped_by)
     with _Phase("refit", summary, on_phase):
         refit = _refit_best(resolved, table, split, leaderboard, models, metric.name, metrics)
@@ -360,8 +437,11 @@ def _run(
     with _Phase("package", summary, on_phase):
         leaderboard.write(directory)
         _package(directory, refit.pipeline, table, split, summary)
-    summary["status"] = "finished"
     summary["model_dir"] = str(directory / "model")
+    if resolved.deployers:
+        with _Phase("deploy", summary, on_phase):
+            summary["deployments"] = _deploy(resolved, directory / "model")
+    summary["status"] = "finished"
     return RunResult(
         run_dir=directory,
         summary=summary,
@@ -370,6 +450,39 @@ def _run(
         stopped_by=search_result.stopped_by,
         timings=summary["timings"],
     )
+
+
+def _record_search(
+    files: _RunFiles, study: Any, metric: str, metrics: list[str], progress: SearchProgress
+) -> Leaderboard:
+    """Write the leaderboard and the trial counts as the study has them now."""
+    leaderboard = Leaderboard.from_study(study, metric, metrics)
+    files.summary["trials"] = {
+        "complete": progress.complete,
+        "pruned": progress.pruned,
+        "failed": progress.failed,
+        "finished": progress.finished,
+    }
+    leaderboard.write(files.directory)
+    files.write_summary()
+    return leaderboard
+
+
+def _deploy(resolved: ResolvedRecipe, package_dir: Path) -> list[dict[str, Any]]:
+    """Run the recipe's deployers on the package; a failing deployer is recorded, not fatal."""
+    results = []
+    for deployer in resolved.deployers:
+        entry: dict[str, Any] = {"type": deployer.name, "path": deployer.path}
+        try:
+            entry["location"] = str(deployer.component.spec.factory(package_dir, deployer.params))
+            logger.info("Deployed with %s to %s", deployer.name, entry["location"])
+        except Exception as exc:
+            entry["error"] = resolved.scrub(f"{type(exc).__name__}: {exc}")
+            logger.warning(
+                "Deployer %s (%s) failed: %s", deployer.name, deployer.path, entry["error"]
+            )
+        results.append(entry)
+    return results
 
 
 def _components_for_task(
@@ -480,14 +593,13 @@ def _folds(table: TrainingTable, train_rows: Any, cv: int, seed: int) -> list[tu
 
 def _search(
     resolved: ResolvedRecipe,
-    directory: Path,
+    files: _RunFiles,
     executor: Any,
     table: TrainingTable,
     split: _Split,
     metric: str,
     metrics: list[str],
     models: dict[str, ResolvedModel],
-    summary: dict[str, Any],
     started: float,
     deadline: float | None,
     on_progress: Callable[[SearchProgress], None] | None,
@@ -509,6 +621,8 @@ def _search(
 
     recipe = resolved.recipe
     search = recipe.search
+    directory = files.directory
+    summary = files.summary
     features = table.features.iloc[split.train_rows].reset_index(drop=True)
     kinds = table.kinds
     train_table = _Subset(table, split.train_rows)
@@ -536,6 +650,18 @@ def _search(
         "seed": search.seed,
         "holdout": recipe.data.holdout,
         "data": summary["data"]["sha256"],
+        # Fixed parameters and search-space overrides change what a trial means.
+        "space": {
+            name: {
+                "params": model.params.model_dump(
+                    mode="json", include=model.params.model_fields_set
+                ),
+                "search_space": {
+                    key: dim.model_dump(mode="json") for key, dim in model.search_space.items()
+                },
+            }
+            for name, model in sorted(models.items())
+        },
     }
     storage = make_storage(directory, search.storage)
     study, resumed = open_study(
@@ -548,6 +674,7 @@ def _search(
         signature=signature,
         run_dir=directory,
     )
+    files.activate()  # the study accepted this recipe: the run owns the directory's files now
     if resumed:
         recover_unfinished(study, shared=bool(search.storage))
     else:
@@ -564,10 +691,10 @@ def _search(
     def on_trial(record: dict[str, Any]) -> None:
         resolved.registry.after_trial(recipe=resolved, trial=record)
 
-    executor.start(
-        WorkerSetup(data=data, plugins=plugin_refs(resolved.registry), models=list(models))
-    )
     try:
+        executor.start(
+            WorkerSetup(data=data, plugins=plugin_refs(resolved.registry), models=list(models))
+        )
         result = Search(
             study=study,
             executor=executor,
@@ -583,6 +710,17 @@ def _search(
             on_progress=on_progress,
             on_trial=on_trial,
         ).run()
+    except BaseException:
+        # Interrupted or failed: what finished so far stays visible (leaderboard, counts).
+        counts = SearchProgress()
+        for trial in study.get_trials(deepcopy=False):
+            state = trial.state.name
+            counts.complete += state == "COMPLETE"
+            counts.pruned += state == "PRUNED"
+            counts.failed += state == "FAIL" and not trial.user_attrs.get("interrupted")
+        counts.finished = counts.complete + counts.pruned + counts.failed
+        _record_search(files, study, metric, metrics, counts)
+        raise
     finally:
         executor.close()
     return result, study, resumed
@@ -650,25 +788,29 @@ def _refit_best(
     errors = []
     for row in leaderboard.rows[:3]:
         spec = models[row["model"]].component.spec
+        holdout: dict[str, float] = {}
         try:
             params = spec.params.model_validate(row["params"])
             estimator = spec.factory(params, task=table.task, seed=resolved.recipe.search.seed)
             pipeline = build_pipeline(estimator, kinds, levels, scale=spec.needs_scaling)
             pipeline.fit(features, target)
-        except Exception as exc:
-            logger.warning("Refitting trial %d (%s) failed: %s", row["trial"], row["model"], exc)
+            if len(split.holdout_rows):
+                rows = table.features.iloc[split.holdout_rows]
+                truth = table.target[split.holdout_rows]
+                predictions = predict_for_metrics(
+                    pipeline, rows, table.task, table.classes, metric_specs.values()
+                )
+                for name, metric_spec in metric_specs.items():
+                    y_pred = (
+                        predictions["proba"] if metric_spec.needs_proba else predictions["label"]
+                    )
+                    holdout[name] = float(metric_spec.factory(truth, y_pred, labels=table.classes))
+        except Exception as exc:  # a model that fails here is passed over for the next best
+            logger.warning(
+                "Refitting or scoring trial %d (%s) failed: %s", row["trial"], row["model"], exc
+            )
             errors.append(f"trial {row['trial']}: {type(exc).__name__}: {exc}")
             continue
-        holdout: dict[str, float] = {}
-        if len(split.holdout_rows):
-            rows = table.features.iloc[split.holdout_rows]
-            truth = table.target[split.holdout_rows]
-            predictions = predict_for_metrics(
-                pipeline, rows, table.task, table.classes, metric_specs.values()
-            )
-            for name, metric_spec in metric_specs.items():
-                y_pred = predictions["proba"] if metric_spec.needs_proba else predictions["label"]
-                holdout[name] = float(metric_spec.factory(truth, y_pred, labels=table.classes))
         return _Refit(row=row, pipeline=pipeline, holdout=holdout)
     raise ExecutorError(
         "refitting the best trials on all training rows failed: " + "; ".join(errors)

@@ -62,6 +62,23 @@ class Crashing(LogisticRegression):
         os._exit(3)
 
 
+class HoldoutBomb(LogisticRegression):
+    """Fine in cross-validation; fails once fitted on more rows (the refit on all training rows)."""
+
+    def __init__(self, max_rows=250):
+        super().__init__(max_iter=1000)
+        self.max_rows = max_rows
+
+    def fit(self, x, y):
+        self.rows_ = len(x)
+        return super().fit(x, y)
+
+    def predict_proba(self, x):
+        if self.rows_ > self.max_rows:
+            raise RuntimeError("boom on holdout")
+        return super().predict_proba(x)
+
+
 class FailingParams(Params):
     message: str = "boom"
 
@@ -76,6 +93,10 @@ class CoinParams(Params):
 
 def build_failing(params, *, task, seed):
     return Failing(message=params.message)
+
+
+def build_holdout_bomb(params, *, task, seed):
+    return HoldoutBomb()
 
 
 def build_crashing(params, *, task, seed):
@@ -99,6 +120,10 @@ def automl_register_models():
     tasks = {"binary", "multiclass"}
     return [
         ModelSpec(name="failing", description="always fails", factory=build_failing, params=FailingParams, tasks=tasks),
+        ModelSpec(
+            name="holdout_bomb", description="fails after the refit", factory=build_holdout_bomb,
+            tasks=tasks, needs_scaling=True,
+        ),
         ModelSpec(name="crashing", description="kills its worker", factory=build_crashing, tasks=tasks),
         ModelSpec(name="sleepy", description="sleeps in fit", factory=build_sleepy, params=SleepyParams, tasks=tasks),
         ModelSpec(

@@ -226,18 +226,19 @@ execution: {workers: 1}
 
 def _mixed_csv(path: Path, rows: int = 300, seed: int = 3) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    spend = rng.normal(100, 30, rows)
+    spend = rng.normal(1000, 300, rows)
     frame = pd.DataFrame(
         {
             "customer_id": np.arange(rows),
-            "spend": [f"{v:,.2f}" for v in spend],
+            "spend": [f"{v:,.2f}" for v in spend],  # "1,234.56": thousands separators
+            "paperless": rng.choice(["on", "off"], rows),
             "signup": pd.date_range("2022-01-01", periods=rows, freq="D").astype(str),
             "plan": rng.choice(["basic", "pro"], rows),
             "note": [
                 " ".join(rng.choice(["late", "happy", "refund", "call", "ok"], 5))
                 for _ in range(rows)
             ],
-            "churned": np.where(spend + rng.normal(0, 20, rows) < 95, "yes", "no"),
+            "churned": np.where(spend + rng.normal(0, 200, rows) < 950, "yes", "no"),
         }
     )
     frame.to_csv(path, index=False)
@@ -251,11 +252,18 @@ def test_run_on_mixed_data_predicts_on_raw_rows(tmp_path: Path) -> None:
         load_recipe(tmp_path / "mixed.yaml", PluginRegistry.discover()), run_dir=tmp_path / "run"
     )
     profile = json.loads((tmp_path / "run" / "profile.json").read_text())
-    assert profile["kinds"] == {"numeric": 1, "datetime": 1, "categorical": 1, "text": 1}
+    assert profile["kinds"] == {
+        "numeric": 1,
+        "boolean": 1,
+        "datetime": 1,
+        "categorical": 1,
+        "text": 1,
+    }
     kinds = {c["name"]: c["kind"] for c in profile["columns"]}
     assert kinds == {
         "customer_id": "id",
         "spend": "numeric",
+        "paperless": "boolean",
         "signup": "datetime",
         "plan": "categorical",
         "note": "text",
@@ -263,7 +271,9 @@ def test_run_on_mixed_data_predicts_on_raw_rows(tmp_path: Path) -> None:
     model = load_model(result.run_dir / "model")
     assert "customer_id" not in model.features
     rows = raw.drop(columns=["churned"]).head(5)
+    # The model reads rows written exactly like its training file ("1,234.56", "on"/"off").
     assert set(model.predict(rows)) <= {"yes", "no"}
+    assert set(model.predict(pd.read_csv(tmp_path / "mixed.csv"))) <= {"yes", "no"}
     with pytest.raises(DataError, match="spend"):
         model.predict(rows.assign(spend="lots"))
 
@@ -324,7 +334,7 @@ def test_run_overrides_columns_from_the_recipe(tmp_path: Path) -> None:
         load_recipe(tmp_path / "mixed.yaml", PluginRegistry.discover()), n_trials=2
     )
     result = run(resolved, run_dir=tmp_path / "run")
-    assert set(load_model(result.run_dir / "model").features) == {"spend", "signup"}
+    assert set(load_model(result.run_dir / "model").features) == {"spend", "paperless", "signup"}
 
 
 LEAKY_SOURCE = """
@@ -365,3 +375,14 @@ def test_source_errors_never_show_secrets(
         load_frame(resolved)
     assert "tok-very-secret-123" not in str(caught.value)
     assert "***" in str(caught.value)
+
+
+def test_no_false_leakage_warning_in_regression() -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    frame["y"] = frame["a"] + rng.normal(scale=0.5, size=200)
+    assert prepare(frame, "y", "regression", cv=5).profile.warnings == []
+    frame["y_copy"] = frame["y"] * 2 + 1
+    warnings = prepare(frame, "y", "regression", cv=5).profile.warnings
+    assert len(warnings) == 1
+    assert "'y_copy' determines the target exactly" in warnings[0]

@@ -401,3 +401,129 @@ def test_other_samplers(tmp_path: Path, sampler: str) -> None:
     extra = FAST_MODELS.replace("seed: 0}", f"seed: 0, sampler: {sampler}}}")
     result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     assert result.summary["trials"]["finished"] == 8
+
+
+def test_a_second_driver_on_the_same_run_dir_is_refused(tmp_path: Path) -> None:
+    import fcntl
+
+    from automl import UsageError  # type: ignore[attr-defined]
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    with (run_dir / ".automl.lock").open("a+") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("pid 4242\n")
+        held.flush()
+        with pytest.raises(UsageError, match=r"in use by another automl run \(pid 4242\)"):
+            _run(churn_recipe(tmp_path, extra=FAST_MODELS), run_dir)
+    assert not (run_dir / "run.json").exists()
+
+
+def test_default_run_dirs_never_collide(tmp_path: Path) -> None:
+    from automl.runner import default_run_dir
+
+    first = default_run_dir("x", tmp_path)
+    first.mkdir(parents=True)
+    second = default_run_dir("x", tmp_path)
+    assert second != first
+    assert second.parent == first.parent
+
+
+def test_a_refused_resume_leaves_the_earlier_run_untouched(tmp_path: Path) -> None:
+    recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
+    run_dir = tmp_path / "run"
+    _run(recipe, run_dir, n_trials=3)
+    before = {
+        name: (run_dir / name).read_bytes() for name in ("run.json", "profile.json", "recipe.yaml")
+    }
+    with pytest.raises(RecipeError, match="seed: was 0 when the run"):
+        _run(recipe, run_dir, n_trials=3, seed=5)
+    assert {name: (run_dir / name).read_bytes() for name in before} == before
+    changed = recipe.read_text().replace(
+        "models: [logistic_regression, decision_tree, knn]",
+        "models: [{type: logistic_regression, params: {C: 3.0}}, decision_tree, knn]",
+    )
+    (tmp_path / "changed.yaml").write_text(changed)
+    with pytest.raises(RecipeError, match="space: was"):
+        _run(tmp_path / "changed.yaml", run_dir, n_trials=3)
+
+
+def test_model_failing_on_the_holdout_falls_back_to_the_next(tmp_path: Path, site: SiteDir) -> None:
+    install_test_models(site)
+    extra = """
+    models: [holdout_bomb, {type: coin, params: {flip: 1.0}}]
+    search: {n_trials: 2, cv: 3}
+    execution: {workers: 1}
+    """
+    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    assert result.leaderboard.rows[0]["model"] == "holdout_bomb"  # best in cross-validation
+    assert result.summary["status"] == "finished"
+    assert result.summary["best_trial"]["model"] == "coin"  # the one that could be refitted
+
+
+DEPLOYERS = """
+from pathlib import Path
+
+from automl import DeployerSpec, Params, hookimpl
+
+
+class CopyParams(Params):
+    target: str
+
+
+def copy(package_dir, params):
+    Path(params.target).write_text((Path(package_dir) / "MLmodel").read_text())
+    return params.target
+
+
+def broken(package_dir, params):
+    raise RuntimeError("registry unreachable")
+
+
+@hookimpl
+def automl_register_deployers():
+    return [
+        DeployerSpec(name="copy_mlmodel", description="copies MLmodel", factory=copy, params=CopyParams),
+        DeployerSpec(name="broken_deployer", description="always fails", factory=broken),
+    ]
+"""
+
+
+def test_deployers_run_on_the_package(tmp_path: Path, site: SiteDir) -> None:
+    site.add(
+        "automl-test-deployers",
+        {"automl_test_deployers": DEPLOYERS},
+        {"test_deployers": "automl_test_deployers"},
+    )
+    target = tmp_path / "deployed-MLmodel"
+    extra = (
+        FAST_MODELS
+        + f"deploy: [{{type: copy_mlmodel, target: '{target}'}}, {{type: broken_deployer}}]\n"
+    )
+    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    assert target.read_text() == (result.run_dir / "model" / "MLmodel").read_text()
+    deployments = json.loads((result.run_dir / "run.json").read_text())["deployments"]
+    assert deployments[0] == {"type": "copy_mlmodel", "path": "deploy[0]", "location": str(target)}
+    assert deployments[1]["error"] == "RuntimeError: registry unreachable"
+
+
+def test_deterministic_mode_keeps_finished_trials_at_the_deadline(
+    tmp_path: Path, site: SiteDir
+) -> None:
+    install_test_models(site)
+    extra = """
+    models: [{type: sleepy, params: {seconds: 0.3}}]
+    search: {time_budget: 7, cv: 2}
+    execution: {workers: 2, deterministic: true}
+    """
+    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    for trial in _study(result.run_dir).trials:
+        if trial.user_attrs.get("interrupted"):
+            assert len(trial.user_attrs.get("scores", {}).get("roc_auc", {}).get("folds", [])) < 2
+    assert result.leaderboard.best is not None
+
+
+def test_malformed_ray_address_is_a_recipe_error(tmp_path: Path) -> None:
+    recipe = churn_recipe(tmp_path, extra="execution: {backend: ray, address: 'head:abc'}\n")
+    with pytest.raises(RecipeError, match=r"execution.address .*'head:abc' has no valid port"):
+        load_recipe(recipe, PluginRegistry.discover())

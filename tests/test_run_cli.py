@@ -98,7 +98,17 @@ def test_sigterm_stops_cleanly_and_the_run_resumes(tmp_path: Path, site: SiteDir
     recipe = churn_recipe(tmp_path, rows=200, extra=extra)
     run_dir = tmp_path / "run"
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site.path), *sys.path])}
-    command = [sys.executable, "-m", "automl", "run", str(recipe), "--run-dir", str(run_dir)]
+    command = [
+        sys.executable,
+        "-m",
+        "automl",
+        "run",
+        str(recipe),
+        "--run-dir",
+        str(run_dir),
+        "--seed",
+        "0",
+    ]
     process = subprocess.Popen(
         command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -111,9 +121,13 @@ def test_sigterm_stops_cleanly_and_the_run_resumes(tmp_path: Path, site: SiteDir
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=30)
     assert process.returncode == ExitCode.INTERRUPTED, err
-    assert f"--run-dir {run_dir}" in err
+    assert f"--run-dir {run_dir} --seed 0" in err  # the resume command repeats the overrides
     summary = json.loads((run_dir / "run.json").read_text())
     assert summary["status"] == "interrupted"
+    # What finished before the interrupt is visible at once.
+    assert summary["trials"]["complete"] >= 1
+    board = json.loads((run_dir / "leaderboard.json").read_text())
+    assert len(board["rows"]) == summary["trials"]["complete"]
     resumed = subprocess.run(
         [*command, "--n-trials", "6"],
         check=False,
@@ -126,3 +140,40 @@ def test_sigterm_stops_cleanly_and_the_run_resumes(tmp_path: Path, site: SiteDir
     summary = json.loads((run_dir / "run.json").read_text())
     assert summary["status"] == "finished"
     assert summary["resumed"] is True
+
+
+def test_ctrl_c_to_the_process_group_prints_no_tracebacks(tmp_path: Path, site: SiteDir) -> None:
+    """A terminal's Ctrl-C reaches the driver and its workers; only the driver answers."""
+    install_test_models(site)
+    extra = """
+    models: [{type: sleepy, params: {seconds: 0.2}}]
+    search: {n_trials: 200, cv: 2}
+    execution: {workers: 2}
+    """
+    recipe = churn_recipe(tmp_path, rows=200, extra=extra)
+    run_dir = tmp_path / "run"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site.path), *sys.path])}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "automl", "run", str(recipe), "--run-dir", str(run_dir)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal job
+    )
+    import optuna
+
+    from automl.search.study import make_storage
+
+    deadline = time.monotonic() + 60
+    complete = 0
+    while time.monotonic() < deadline and complete < 2:
+        time.sleep(0.2)
+        if (run_dir / "study.journal").exists():
+            study = optuna.load_study(study_name="automl", storage=make_storage(run_dir, None))
+            complete = sum(t.state.name == "COMPLETE" for t in study.trials)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == ExitCode.INTERRUPTED, err
+    assert "Traceback" not in err
+    assert "Interrupted. Finished trials are kept" in err

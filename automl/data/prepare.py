@@ -169,15 +169,17 @@ def prepare(
             f"and are treated as missing (e.g. {examples}); set data.columns.{conversion.column} to change its kind"
         )
     if converted.shape[1] == 0:
+        detail = (
+            "; ".join(f"{t.name}: {t.reason}" for t in dropped) or "the data has no other column"
+        )
         raise DataError(
-            f"no usable feature column besides the target {target!r}: "
-            + "; ".join(f"{t.name}: {t.reason}" for t in dropped)
-            + ". Check the data, or set kinds in data.columns"
+            f"no usable feature column besides the target {target!r} ({detail}). "
+            "Check the data (is data.source reading it right, e.g. its separator?), or set kinds in data.columns"
         )
     labels = frame[target]
     resolved_task = infer_task(labels) if task == "auto" else Task(task)
     values, classes = _target_values(labels, resolved_task, target, cv)
-    _warn_on_leakage(converted, values, profile)
+    _warn_on_leakage(converted, values, resolved_task, profile)
     profile.rows = len(converted)
     profile.task = resolved_task.value
     profile.classes = classes
@@ -234,7 +236,10 @@ def _check_target(frame: pd.DataFrame, target: str, profile: DataProfile) -> pd.
 
 
 def _report_trimmed(
-    raw: pd.DataFrame, converted: pd.DataFrame, types: Mapping[str, ColumnType], profile: DataProfile
+    raw: pd.DataFrame,
+    converted: pd.DataFrame,
+    types: Mapping[str, ColumnType],
+    profile: DataProfile,
 ) -> None:
     """Record category labels that lost surrounding spaces (``" Gold"`` and ``"Gold"`` are one)."""
     for name, column_type in types.items():
@@ -245,7 +250,10 @@ def _report_trimmed(
         changed = int((before[present].astype(str) != converted[name][present].astype(str)).sum())
         if changed:
             profile.step(
-                f"trimmed labels of {name!r}", f"{changed} values had surrounding spaces", rows=changed, columns=[name]
+                f"trimmed labels of {name!r}",
+                f"{changed} values had surrounding spaces",
+                rows=changed,
+                columns=[name],
             )
 
 
@@ -338,22 +346,41 @@ def _class_labels(labels: pd.Series) -> np.ndarray:
     return labels.astype(str).to_numpy(dtype=object)
 
 
-def _warn_on_leakage(features: pd.DataFrame, target: np.ndarray, profile: DataProfile) -> None:
-    """Warn about features that copy the target (one feature value per target value)."""
+def _warn_on_leakage(
+    features: pd.DataFrame, target: np.ndarray, task: Task, profile: DataProfile
+) -> None:
+    """Warn about features that copy the target.
+
+    For classification: a feature whose values map one-to-one onto the classes (a copy or a
+    recoding such as ``status_code`` beside ``status``). For regression: a number column equal
+    to the target, or correlated with it at |r| >= 0.9999.
+    """
+    import numpy as np
     import pandas as pd
 
-    truth = pd.Series(target, index=features.index).astype(str)
+    truth = pd.Series(target, index=features.index)
+    classes = truth.nunique()
     for name in features.columns:
         column = features[name]
         if column.isna().any() or column.nunique() < 2:
             continue
-        pairs = pd.DataFrame({"feature": column.astype(str), "target": truth})
-        same = column.astype(str).equals(truth)
-        one_to_one = (
-            pairs.groupby("feature")["target"].nunique().max() == 1
-            and pairs.groupby("target")["feature"].nunique().max() == 1
-        )
-        if same or one_to_one:
+        if task is Task.REGRESSION:
+            if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+                continue
+            values = column.to_numpy(dtype=float)
+            copy = bool(np.allclose(values, truth.to_numpy(dtype=float))) or bool(
+                np.std(values) > 0
+                and abs(np.corrcoef(values, truth.to_numpy(dtype=float))[0, 1]) >= 0.9999
+            )
+        else:
+            if column.nunique() != classes:  # a recoding has exactly one value per class
+                continue
+            pairs = pd.DataFrame({"feature": column.astype(str), "target": truth.astype(str)})
+            copy = bool(
+                pairs.groupby("feature")["target"].nunique().max() == 1
+                and pairs.groupby("target")["feature"].nunique().max() == 1
+            )
+        if copy:
             profile.warn(
                 f"column {name!r} determines the target exactly: it is probably a copy of it "
                 f"(leakage), which would make every score meaningless; remove it, or mark it "

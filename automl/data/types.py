@@ -69,7 +69,9 @@ def _text_values(column: pd.Series) -> pd.Series:
     return column.dropna().astype(str).str.strip()
 
 
-def _numbers(values: pd.Series) -> pd.Series:
+def read_numbers(values: pd.Series) -> pd.Series:
+    """Numbers from text: surrounding spaces and thousands separators (``1,234``, ``1 234``)
+    are allowed; anything else that does not read as a number becomes missing."""
     import pandas as pd
 
     cleaned = values.astype(str).str.strip().str.replace(r"(?<=\d)[ _,](?=\d{3}\b)", "", regex=True)
@@ -116,7 +118,7 @@ def infer_type(name: str, column: pd.Series) -> ColumnType:  # noqa: PLR0911 (a 
         return ColumnType(
             name, "boolean", f"two values read as true/false ({', '.join(sorted(levels))})"
         )
-    numbers = _numbers(text)
+    numbers = read_numbers(text)
     if numbers.notna().mean() >= PARSE_SHARE:
         if _looks_like_integer_id(name, numbers.dropna(), numbers.nunique()):
             return ColumnType(name, "id", "a different number on every row")
@@ -195,7 +197,7 @@ def convert_column(column: pd.Series, kind: str) -> tuple[pd.Series, Conversion]
         result = (
             column.astype(float)
             if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
-            else _numbers(column)
+            else read_numbers(column)
         )
     elif kind == "boolean":
         lowered = column.astype(str).str.strip().str.lower()

@@ -11,10 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from automl.data.types import FALSE_WORDS, TRUE_WORDS, read_numbers
 from automl.package.schema import _Feature
 
-_TRUE = frozenset({"true", "t", "yes", "y", "1"})
-_FALSE = frozenset({"false", "f", "no", "n", "0"})
+# The same words and number formats as training reads (automl.data.types), so a model can
+# always score rows written like the ones it was trained on.
+_TRUE = TRUE_WORDS
+_FALSE = FALSE_WORDS
 _MAX_BAD_VALUES = 5
 
 
@@ -55,7 +58,7 @@ def _coerce_numeric(values: pd.Series, feature: _Feature, target: Any) -> tuple[
         numbers = values
     else:
         cleaned, missing = _blank_as_missing(values)
-        numbers = pd.to_numeric(cleaned, errors="coerce")
+        numbers = read_numbers(cleaned.where(~missing, None)).where(~missing, np.nan)
         bad_mask = numbers.isna() & ~missing
         if bad_mask.any():
             bad = _bad_values(values, bad_mask, ("a number", "numbers"))

@@ -66,6 +66,8 @@ def load_model(path: str | os.PathLike[str], *, expected_digest: str | None = No
             pipeline cannot be unpickled here (for example a library is not installed).
     """
     root = Path(path)
+    if not (root / "MLmodel").exists() and (root / "model" / "MLmodel").exists():
+        raise PackageError(f"{root} is a run directory; its model package is {root / 'model'}")
     checksums, kept = _verify(root, keep=(SCHEMA_FILE, METADATA_FILE, PIPELINE_FILE))
     digest = _sha256_file(root / CHECKSUMS_FILE)
     if expected_digest is not None and digest != expected_digest.lower():

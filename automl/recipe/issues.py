@@ -57,13 +57,15 @@ class IssueCollector:
         )
 
     def add(self, loc: Loc, message: str) -> None:
-        """Record a problem at ``loc``."""
+        """Record a problem at ``loc`` (unless a root cause was already reported there)."""
+        if loc in self._explained:
+            return
         self.issues.append(RecipeIssue(format_loc(loc), self.scrub(message), self._lines(loc)))
 
     def add_root_cause(self, loc: Loc, message: str) -> None:
         """Record a problem whose consequences at ``loc`` should not be reported again."""
-        self._explained.add(loc)
         self.add(loc, message)
+        self._explained.add(loc)
 
     def is_secret(self, loc: Loc) -> bool:
         """Whether the value at ``loc`` holds (or is inside) an interpolated value."""

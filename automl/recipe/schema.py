@@ -133,6 +133,13 @@ class SearchSpec(RecipeSection):
         ),
     )
 
+    @field_validator("time_budget", "n_trials", "cv", "seed", mode="before")
+    @classmethod
+    def _no_booleans(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, got {str(value).lower()}")
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _default_budget(cls, value: Any) -> Any:
@@ -175,6 +182,13 @@ class ExecutionSpec(RecipeSection):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError("workers is 'auto' or a whole number >= 1")
         return value
+
+    @field_validator("address")
+    @classmethod
+    def _address_form(cls, value: str | None) -> str | None:
+        from automl.search.address import check_address
+
+        return None if value is None else check_address(value)
 
     @model_validator(mode="after")
     def _check(self) -> ExecutionSpec:

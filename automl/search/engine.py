@@ -325,6 +325,11 @@ class Search:
         """Cancel running trials and record them as unfinished (a resume runs them again)."""
         from optuna.trial import TrialState
 
+        # Outcomes that deterministic mode held back are finished trials: record them first.
+        for number in sorted(self.buffered):
+            if number in self.pending:
+                self._finish(self.buffered[number])
+        self.buffered.clear()
         if not self.pending:
             return
         self.executor.cancel(set(self.pending))

@@ -16,6 +16,8 @@ import contextlib
 import logging
 import multiprocessing
 import pickle
+import signal
+import threading
 import time
 import traceback
 from abc import ABC, abstractmethod
@@ -104,6 +106,8 @@ class Executor(ABC):
 
 def _worker_main(connection: Connection) -> None:
     """A local worker process: receive the setup, then run trials until told to stop."""
+    # Ctrl-C reaches the whole process group; the driver decides what happens to the trials.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_threads()
     try:
         setup: WorkerSetup = pickle.loads(connection.recv_bytes())
@@ -133,6 +137,19 @@ def _worker_main(connection: Connection) -> None:
 
         outcome = run_trial(job, state.data, state.models[job.model], state.metrics, report)
         connection.send(("result", outcome))
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Any:
+    """Ignore SIGINT while child processes start (they inherit it), in the main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class _Worker:
@@ -190,13 +207,17 @@ class LocalExecutor(Executor):
 
     def start(self, setup: WorkerSetup) -> None:
         self._payload = pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL)
-        self._workers = [self._spawn(index) for index in range(self._size)]
+        # The fork server (started by the first worker) inherits an ignored SIGINT, so Ctrl-C
+        # in the terminal does not print tracebacks from it; the driver stops the workers.
+        with _sigint_ignored():
+            self._workers = [self._spawn(index) for index in range(self._size)]
 
     def submit(self, job: TrialJob) -> None:
         for index, candidate in enumerate(self._workers):
             worker = candidate
             if worker.retired:  # killed at a cancel or a crash: start its successor now
-                worker = self._workers[index] = self._spawn(index)
+                with _sigint_ignored():
+                    worker = self._workers[index] = self._spawn(index)
             if worker.job is None:
                 worker.job = job
                 worker.connection.send(("trial", job))

@@ -19,9 +19,9 @@ import socket
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 from automl.errors import ExecutorError, PluginError
+from automl.search.address import parse_address
 from automl.search.executor import Event, Executor, ReportEvent, ResultEvent
 from automl.search.trial import TrialJob, TrialOutcome, run_trial
 from automl.search.workers import WorkerSetup, WorkerState, limit_threads, rebuild
@@ -35,8 +35,6 @@ CONNECT_TIMEOUT = 5.0
 """Seconds to wait for the cluster's address to accept a connection before giving up."""
 DEFAULT_OBJECT_STORE = 512 * 1024**2
 """Object store of a local Ray runtime started by automl (Ray's default is 30 % of RAM)."""
-RAY_CLIENT_PORT = 10001
-RAY_GCS_PORT = 6379
 
 _WORKER_CACHE: dict[str, WorkerState] = {}
 """Per Ray worker process: the rebuilt plugins and data of the runs it served."""
@@ -58,9 +56,10 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
     """
     if address in ("auto", "local"):
         return
-    parsed = urlparse(address if "://" in address else f"tcp://{address}")
-    host = parsed.hostname
-    port = parsed.port or (RAY_CLIENT_PORT if parsed.scheme == "ray" else RAY_GCS_PORT)
+    try:
+        host, port = parse_address(address)
+    except ValueError as exc:
+        raise ExecutorError(f"execution.address: {exc}") from None
     if not host:
         raise ExecutorError(
             f"execution.address {address!r} is not an address (write host:port or ray://host:port)"
@@ -341,7 +340,7 @@ class RayExecutor(Executor):
             ray.cancel(submitted.ref, force=True)
 
     def close(self) -> None:
-        if self._task is None:
+        if self._task is None and not self._owns_runtime:
             return
         ray = _import_ray()
         if self._submitted:
