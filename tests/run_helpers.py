@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -210,3 +211,60 @@ def churn_recipe(tmp_path: Path, rows: int = 400, extra: str = "") -> Path:
         encoding="utf-8",
     )
     return recipe
+
+
+def run_recipe(recipe: Path, run_dir: Path, **overrides: object) -> Any:
+    """``automl.run`` on a recipe file with command-line style overrides (returns the RunResult)."""
+    from automl import PluginRegistry, load_recipe
+    from automl.runner import run, with_overrides
+
+    resolved = load_recipe(recipe, PluginRegistry.discover())
+    return run(with_overrides(resolved, **overrides), run_dir=run_dir)  # type: ignore[arg-type]
+
+
+def run_study(run_dir: Path) -> Any:
+    """The Optuna study in a run directory's journal."""
+    import optuna
+
+    from automl.search.study import make_storage
+
+    return optuna.load_study(study_name="automl", storage=make_storage(run_dir, None))
+
+
+def board(run_dir: Path) -> list[tuple[object, ...]]:
+    """The leaderboard's trials, models, parameters and scores (what reproducibility compares)."""
+    import json
+
+    from automl.leaderboard import Leaderboard
+
+    rows = Leaderboard.read(run_dir).rows
+    return [
+        (r["trial"], r["model"], json.dumps(r["params"], sort_keys=True), r["roc_auc_mean"])
+        for r in rows
+    ]
+
+
+def wait_for_complete_trials(run_dir: Path, count: int, timeout: float = 60) -> int:
+    """Wait until a running search in ``run_dir`` has ``count`` complete trials; returns how many."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    complete = 0
+    while time.monotonic() < deadline and complete < count:
+        time.sleep(0.2)
+        if (run_dir / "study.journal").exists():
+            complete = sum(t.state.name == "COMPLETE" for t in run_study(run_dir).trials)
+    return complete
+
+
+def cli_process(command: list[str], site: SiteDir, **options: Any) -> Any:
+    """``python -m automl COMMAND...`` in a subprocess that sees the test plugins in ``site``."""
+    import os
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site.path), *sys.path])}
+    environment.pop("RAY_ADDRESS", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "automl", *command], env=environment, text=True, **options
+    )

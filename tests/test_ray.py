@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,10 +13,18 @@ import optuna
 import pytest
 
 from automl import ExecutorError, PluginRegistry, load_recipe
-from automl.leaderboard import Leaderboard
 from automl.runner import run, with_overrides
 from tests.conftest import RayTestCluster, SiteDir
-from tests.run_helpers import KILLABLE, churn_recipe, install_test_models
+from tests.run_helpers import (
+    KILLABLE,
+    board,
+    churn_recipe,
+    cli_process,
+    install_test_models,
+    run_recipe,
+    run_study,
+    wait_for_complete_trials,
+)
 
 RAY_FAST = """
 models: [logistic_regression, decision_tree, knn]
@@ -26,31 +33,12 @@ execution: {backend: ray}
 """
 
 
-def _run(recipe: Path, run_dir: Path, **overrides: object):
-    resolved = load_recipe(recipe, PluginRegistry.discover())
-    return run(with_overrides(resolved, **overrides), run_dir=run_dir)  # type: ignore[arg-type]
-
-
-def _study(run_dir: Path) -> optuna.Study:
-    from automl.search.study import make_storage
-
-    return optuna.load_study(study_name="automl", storage=make_storage(run_dir, None))
-
-
-def _board(run_dir: Path) -> list[tuple[object, ...]]:
-    rows = Leaderboard.read(run_dir).rows
-    return [
-        (r["trial"], r["model"], json.dumps(r["params"], sort_keys=True), r["roc_auc_mean"])
-        for r in rows
-    ]
-
-
 def test_end_to_end_on_the_cluster(ray_cluster: object, tmp_path: Path) -> None:
-    result = _run(churn_recipe(tmp_path, extra=RAY_FAST), tmp_path / "run")
+    result = run_recipe(churn_recipe(tmp_path, extra=RAY_FAST), tmp_path / "run")
     assert result.summary["status"] == "finished"
     assert result.summary["trials"]["finished"] == 8
     assert (result.run_dir / "model" / "MLmodel").is_file()
-    trials = _study(result.run_dir).trials
+    trials = run_study(result.run_dir).trials
     assert all(
         len(t.user_attrs["scores"]["roc_auc"]["folds"]) == 3
         for t in trials
@@ -66,9 +54,9 @@ def test_deterministic_mode_twice(ray_cluster: object, tmp_path: Path) -> None:
         "execution: {backend: ray}", "execution: {backend: ray, deterministic: true}"
     )
     recipe = churn_recipe(tmp_path, extra=extra)
-    _run(recipe, tmp_path / "a")
-    _run(recipe, tmp_path / "b")
-    assert _board(tmp_path / "a") == _board(tmp_path / "b")
+    run_recipe(recipe, tmp_path / "a")
+    run_recipe(recipe, tmp_path / "b")
+    assert board(tmp_path / "a") == board(tmp_path / "b")
 
 
 def test_pruning_across_workers(ray_cluster: object, tmp_path: Path) -> None:
@@ -77,8 +65,10 @@ def test_pruning_across_workers(ray_cluster: object, tmp_path: Path) -> None:
     search: {n_trials: 20, cv: 4, seed: 3, sampler: random, pruner: median}
     execution: {backend: ray}
     """
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
-    pruned = [t for t in _study(result.run_dir).trials if t.state == optuna.trial.TrialState.PRUNED]
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    pruned = [
+        t for t in run_study(result.run_dir).trials if t.state == optuna.trial.TrialState.PRUNED
+    ]
     assert pruned
     assert all(len(t.user_attrs["scores"]["roc_auc"]["folds"]) < 4 for t in pruned)
     assert result.summary["trials"]["pruned"] == len(pruned)
@@ -90,8 +80,10 @@ def test_failing_trials_are_recorded(ray_cluster: object, tmp_path: Path) -> Non
     search: {n_trials: 6, cv: 3}
     execution: {backend: ray}
     """
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
-    failed = [t for t in _study(result.run_dir).trials if t.state == optuna.trial.TrialState.FAIL]
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    failed = [
+        t for t in run_study(result.run_dir).trials if t.state == optuna.trial.TrialState.FAIL
+    ]
     assert failed
     assert all(t.user_attrs["error"] == "ValueError: boom" for t in failed)
 
@@ -103,11 +95,11 @@ def test_deadline_cancels_running_tasks(ray_cluster: object, tmp_path: Path) -> 
     execution: {backend: ray}
     """
     started = time.monotonic()
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     elapsed = time.monotonic() - started
     assert result.stopped_by == "time_budget"
     assert elapsed < 10 * 1.1 + 3, elapsed
-    trials = _study(result.run_dir).trials
+    trials = run_study(result.run_dir).trials
     assert any(t.user_attrs.get("interrupted") for t in trials)
     assert not any(t.state == optuna.trial.TrialState.RUNNING for t in trials)
 
@@ -136,9 +128,9 @@ def test_killed_worker_fails_its_trial_which_runs_again(
     """
     killer = threading.Thread(target=_kill_marked_worker, args=(marker,))
     killer.start()
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     killer.join()
-    trials = _study(result.run_dir).trials
+    trials = run_study(result.run_dir).trials
     died = [t for t in trials if t.state == optuna.trial.TrialState.FAIL]
     assert len(died) == 1
     assert died[0].user_attrs["error"].startswith("worker died")
@@ -175,12 +167,12 @@ def test_removed_node_fails_its_trials_and_the_search_completes(
     remover = threading.Thread(target=remove_the_node_of_the_marked_trial)
     remover.start()
     try:
-        result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+        result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     finally:
         remover.join()
         ray_cluster.ensure_capacity()
     assert removed, "the marked trial never started"
-    trials = _study(result.run_dir).trials
+    trials = run_study(result.run_dir).trials
     died = [t for t in trials if t.state == optuna.trial.TrialState.FAIL]
     assert died
     assert all(t.user_attrs["error"].startswith("worker died") for t in died)
@@ -192,14 +184,14 @@ def test_removed_node_fails_its_trials_and_the_search_completes(
 def test_unreachable_address_fails_fast(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(ExecutorError, match=r"cannot reach the Ray cluster at 127.0.0.1:1 "):
-        _run(churn_recipe(tmp_path, extra=RAY_FAST), tmp_path / "run", address="127.0.0.1:1")
+        run_recipe(churn_recipe(tmp_path, extra=RAY_FAST), tmp_path / "run", address="127.0.0.1:1")
     assert time.monotonic() - started < 15
 
 
 def test_ray_address_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:1")
     with pytest.raises(ExecutorError, match=r"cannot reach the Ray cluster at 127.0.0.1:1 "):
-        _run(churn_recipe(tmp_path, extra=RAY_FAST), tmp_path / "run")
+        run_recipe(churn_recipe(tmp_path, extra=RAY_FAST), tmp_path / "run")
 
 
 def test_missing_plugin_on_a_worker_is_named(
@@ -237,34 +229,22 @@ def test_sigterm_on_the_driver_then_resume(tmp_path: Path, site: SiteDir) -> Non
     """
     recipe = churn_recipe(tmp_path, rows=200, extra=extra)
     run_dir = tmp_path / "run"
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site.path), *sys.path])}
-    environment.pop("RAY_ADDRESS", None)
-    command = [sys.executable, "-m", "automl", "run", str(recipe), "--run-dir", str(run_dir)]
-    process = subprocess.Popen(
-        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 90
-    completed = 0
-    while time.monotonic() < deadline and completed < 3:
-        time.sleep(0.5)
-        if (run_dir / "study.journal").exists():
-            completed = sum(
-                t.state == optuna.trial.TrialState.COMPLETE for t in _study(run_dir).trials
-            )
+    command = ["run", str(recipe), "--run-dir", str(run_dir)]
+    process = cli_process(command, site, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    completed = wait_for_complete_trials(run_dir, 3, timeout=90)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
-    assert not any(t.state == optuna.trial.TrialState.RUNNING for t in _study(run_dir).trials)
-    resumed = subprocess.run(
+    assert not any(t.state == optuna.trial.TrialState.RUNNING for t in run_study(run_dir).trials)
+    resumed = cli_process(
         [*command, "--n-trials", str(completed + 2)],
-        check=False,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        site,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
-    assert resumed.returncode == 0, resumed.stderr
+    _, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
     summary = json.loads((run_dir / "run.json").read_text())
     assert summary["status"] == "finished"
     assert summary["resumed"] is True

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,9 +15,16 @@ import pytest
 
 from automl import DataError, ExecutorError, PluginRegistry, RecipeError, load_model, load_recipe
 from automl.leaderboard import Leaderboard
-from automl.runner import run, with_overrides
 from tests.conftest import SiteDir
-from tests.run_helpers import churn_recipe, install_test_models
+from tests.run_helpers import (
+    board,
+    churn_recipe,
+    cli_process,
+    install_test_models,
+    run_recipe,
+    run_study,
+    wait_for_complete_trials,
+)
 
 FAST_MODELS = """
 models: [logistic_regression, decision_tree, knn]
@@ -27,28 +33,9 @@ execution: {workers: 1}
 """
 
 
-def _run(recipe: Path, run_dir: Path, registry: PluginRegistry | None = None, **overrides: object):
-    resolved = load_recipe(recipe, registry or PluginRegistry.discover())
-    return run(with_overrides(resolved, **overrides), run_dir=run_dir)  # type: ignore[arg-type]
-
-
-def _study(run_dir: Path) -> optuna.Study:
-    from automl.search.study import make_storage
-
-    return optuna.load_study(study_name="automl", storage=make_storage(run_dir, None))
-
-
-def _board(run_dir: Path) -> list[tuple[object, ...]]:
-    rows = Leaderboard.read(run_dir).rows
-    return [
-        (r["trial"], r["model"], json.dumps(r["params"], sort_keys=True), r["roc_auc_mean"])
-        for r in rows
-    ]
-
-
 def test_run_writes_everything(tmp_path: Path) -> None:
     recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
-    result = _run(recipe, tmp_path / "run")
+    result = run_recipe(recipe, tmp_path / "run")
     run_dir = result.run_dir
     for name in (
         "recipe.yaml",
@@ -91,7 +78,7 @@ def test_run_writes_everything(tmp_path: Path) -> None:
     csv = pd.read_csv(run_dir / "leaderboard.csv")
     assert list(csv["trial"]) == [row["trial"] for row in board.rows]
     # Every model's default configuration ran first, cheapest first.
-    study = _study(run_dir)
+    study = run_study(run_dir)
     first = [t.user_attrs["model"] for t in study.trials[:3]]
     assert sorted(first) == ["decision_tree", "knn", "logistic_regression"]
     assert all(t.user_attrs.get("default") for t in study.trials[:3])
@@ -114,9 +101,9 @@ def test_run_writes_everything(tmp_path: Path) -> None:
 
 def test_same_seed_same_leaderboard(tmp_path: Path) -> None:
     recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
-    _run(recipe, tmp_path / "a")
-    _run(recipe, tmp_path / "b")
-    assert _board(tmp_path / "a") == _board(tmp_path / "b")
+    run_recipe(recipe, tmp_path / "a")
+    run_recipe(recipe, tmp_path / "b")
+    assert board(tmp_path / "a") == board(tmp_path / "b")
 
 
 def test_deterministic_mode_with_two_workers(tmp_path: Path) -> None:
@@ -124,24 +111,24 @@ def test_deterministic_mode_with_two_workers(tmp_path: Path) -> None:
         "execution: {workers: 1}", "execution: {workers: 2, deterministic: true}"
     )
     recipe = churn_recipe(tmp_path, extra=extra)
-    _run(recipe, tmp_path / "a")
-    _run(recipe, tmp_path / "b")
-    assert _board(tmp_path / "a") == _board(tmp_path / "b")
+    run_recipe(recipe, tmp_path / "a")
+    run_recipe(recipe, tmp_path / "b")
+    assert board(tmp_path / "a") == board(tmp_path / "b")
 
 
 def test_resume_keeps_finished_trials(tmp_path: Path) -> None:
     recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
     run_dir = tmp_path / "run"
-    _run(recipe, run_dir, n_trials=4)
-    before = {t.number: t.value for t in _study(run_dir).trials}
-    result = _run(recipe, run_dir, n_trials=7)
+    run_recipe(recipe, run_dir, n_trials=4)
+    before = {t.number: t.value for t in run_study(run_dir).trials}
+    result = run_recipe(recipe, run_dir, n_trials=7)
     assert result.resumed
-    trials = _study(run_dir).trials
+    trials = run_study(run_dir).trials
     assert len(trials) == 7
     assert {t.number: t.value for t in trials[:4]} == before
     # Changing what makes trials comparable is refused.
     with pytest.raises(RecipeError, match="cv: was 3 when the run"):
-        _run(recipe, run_dir, n_trials=9, seed=0) if False else _run(
+        run_recipe(recipe, run_dir, n_trials=9, seed=0) if False else run_recipe(
             churn_recipe(tmp_path, extra=FAST_MODELS.replace("cv: 3", "cv: 4")), run_dir
         )
 
@@ -155,33 +142,25 @@ def test_kill_9_loses_nothing_finished(tmp_path: Path, site: SiteDir) -> None:
     """
     recipe = churn_recipe(tmp_path, rows=200, extra=extra)
     run_dir = tmp_path / "run"
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site.path), *sys.path])}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "automl", "run", str(recipe), "--run-dir", str(run_dir)],
-        env=environment,
+    process = cli_process(
+        ["run", str(recipe), "--run-dir", str(run_dir)],
+        site,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        finished = 0
-        while time.monotonic() < deadline and finished < 4:
-            time.sleep(0.3)
-            if (run_dir / "study.journal").exists():
-                states = [t.state for t in _study(run_dir).trials]
-                finished = states.count(optuna.trial.TrialState.COMPLETE)
-        assert finished >= 4, "the run did not get going"
+        assert wait_for_complete_trials(run_dir, 4) >= 4, "the run did not get going"
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     kept = {
         t.number: t.value
-        for t in _study(run_dir).trials
+        for t in run_study(run_dir).trials
         if t.state == optuna.trial.TrialState.COMPLETE
     }
-    result = _run(recipe, run_dir, n_trials=len(kept) + 2)
+    result = run_recipe(recipe, run_dir, n_trials=len(kept) + 2)
     assert result.resumed
-    trials = _study(run_dir).trials
+    trials = run_study(run_dir).trials
     assert {t.number: t.value for t in trials if t.number in kept} == kept
     interrupted = [t for t in trials if t.user_attrs.get("interrupted")]
     retried = [t for t in trials if "retry_of" in t.user_attrs]
@@ -196,8 +175,10 @@ def test_failing_model_fails_its_trials_only(tmp_path: Path, site: SiteDir) -> N
     search: {n_trials: 6, cv: 3, seed: 0}
     execution: {workers: 1}
     """
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
-    failed = [t for t in _study(result.run_dir).trials if t.state == optuna.trial.TrialState.FAIL]
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    failed = [
+        t for t in run_study(result.run_dir).trials if t.state == optuna.trial.TrialState.FAIL
+    ]
     assert failed
     assert all(t.user_attrs["error"] == "ValueError: boom" for t in failed)
     assert {row["model"] for row in result.leaderboard.rows} == {"logistic_regression"}
@@ -211,8 +192,8 @@ def test_a_dead_worker_fails_its_trial_which_runs_once_more(tmp_path: Path, site
     search: {n_trials: 5, cv: 3, seed: 0}
     execution: {workers: 1}
     """
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
-    trials = _study(result.run_dir).trials
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    trials = run_study(result.run_dir).trials
     died = [t for t in trials if t.state == optuna.trial.TrialState.FAIL]
     assert died
     assert all(
@@ -239,7 +220,7 @@ def test_every_trial_failing_is_a_clear_error(tmp_path: Path, site: SiteDir) -> 
     with pytest.raises(
         ExecutorError, match=r"every trial failed \(3 trials\).*\(3 of them\): ValueError: no luck"
     ):
-        _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+        run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     summary = json.loads((tmp_path / "run" / "run.json").read_text())
     assert summary["status"] == "failed"
     assert "no luck" in summary["message"]
@@ -252,8 +233,8 @@ def test_bad_configurations_are_pruned(tmp_path: Path, site: SiteDir) -> None:
     search: {n_trials: 24, cv: 5, seed: 3, sampler: random, pruner: median}
     execution: {workers: 1}
     """
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
-    trials = _study(result.run_dir).trials
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    trials = run_study(result.run_dir).trials
     pruned = [t for t in trials if t.state == optuna.trial.TrialState.PRUNED]
     complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert len(pruned) >= 3
@@ -277,13 +258,13 @@ def test_time_budget_stops_running_trials(tmp_path: Path, site: SiteDir) -> None
     execution: {workers: 2}
     """
     started = time.monotonic()
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     elapsed = time.monotonic() - started
     assert result.stopped_by == "time_budget"
     # The promise is the budget plus about 10 %; allow for a loaded test machine.
     assert elapsed < 8 * 1.1 + 3, elapsed
     assert result.summary["timings"]["total"] < 8 * 1.1 + 1
-    trials = _study(result.run_dir).trials
+    trials = run_study(result.run_dir).trials
     assert any(t.user_attrs.get("interrupted") for t in trials)
     assert not any(t.state == optuna.trial.TrialState.RUNNING for t in trials)
 
@@ -306,7 +287,7 @@ def test_task_is_inferred(tmp_path: Path, recipe_name: str, task: str, metric: s
         "[ridge, decision_tree]" if task == "regression" else "[logistic_regression, decision_tree]"
     )
     recipe.write_text(source + f"models: {models}\nexecution: {{workers: 1}}\n")
-    result = _run(recipe, tmp_path / "run", n_trials=3)
+    result = run_recipe(recipe, tmp_path / "run", n_trials=3)
     assert result.summary["task"] == task
     assert result.summary["metric"] == metric
 
@@ -319,7 +300,7 @@ def test_model_for_the_wrong_inferred_task(tmp_path: Path) -> None:
     with pytest.raises(
         RecipeError, match=r"models\[0\]: model 'ridge' does not support the binary task"
     ):
-        _run(tmp_path / "auto.yaml", tmp_path / "run")
+        run_recipe(tmp_path / "auto.yaml", tmp_path / "run")
 
 
 @pytest.mark.parametrize(
@@ -352,7 +333,7 @@ def test_data_errors(tmp_path: Path, change: dict[str, object], message: str) ->
             recipe.read_text().replace("target: churned", f"target: {change['target']}")
         )
     with pytest.raises(DataError, match=message):
-        _run(recipe, tmp_path / "run")
+        run_recipe(recipe, tmp_path / "run")
     assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "failed"
 
 
@@ -385,10 +366,10 @@ def test_study_in_a_shared_database(tmp_path: Path) -> None:
     recipe = churn_recipe(tmp_path, extra=extra)
     recipe.write_text(recipe.read_text().replace("name: churn-test", f"name: {name}"))
     try:
-        first = _run(recipe, tmp_path / "a")
+        first = run_recipe(recipe, tmp_path / "a")
         assert not first.resumed
         assert not (tmp_path / "a" / "study.journal").exists()
-        second = _run(recipe, tmp_path / "b", n_trials=5)
+        second = run_recipe(recipe, tmp_path / "b", n_trials=5)
         assert second.resumed
         study = optuna.load_study(study_name=name, storage=POSTGRES_URL)
         assert len(study.trials) == 5
@@ -399,7 +380,7 @@ def test_study_in_a_shared_database(tmp_path: Path) -> None:
 @pytest.mark.parametrize("sampler", ["random", "cmaes", "gp"])
 def test_other_samplers(tmp_path: Path, sampler: str) -> None:
     extra = FAST_MODELS.replace("seed: 0}", f"seed: 0, sampler: {sampler}}}")
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     assert result.summary["trials"]["finished"] == 8
 
 
@@ -415,7 +396,7 @@ def test_a_second_driver_on_the_same_run_dir_is_refused(tmp_path: Path) -> None:
         held.write("pid 4242\n")
         held.flush()
         with pytest.raises(UsageError, match=r"in use by another automl run \(pid 4242\)"):
-            _run(churn_recipe(tmp_path, extra=FAST_MODELS), run_dir)
+            run_recipe(churn_recipe(tmp_path, extra=FAST_MODELS), run_dir)
     assert not (run_dir / "run.json").exists()
 
 
@@ -432,12 +413,12 @@ def test_default_run_dirs_never_collide(tmp_path: Path) -> None:
 def test_a_refused_resume_leaves_the_earlier_run_untouched(tmp_path: Path) -> None:
     recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
     run_dir = tmp_path / "run"
-    _run(recipe, run_dir, n_trials=3)
+    run_recipe(recipe, run_dir, n_trials=3)
     before = {
         name: (run_dir / name).read_bytes() for name in ("run.json", "profile.json", "recipe.yaml")
     }
     with pytest.raises(RecipeError, match="seed: was 0 when the run"):
-        _run(recipe, run_dir, n_trials=3, seed=5)
+        run_recipe(recipe, run_dir, n_trials=3, seed=5)
     assert {name: (run_dir / name).read_bytes() for name in before} == before
     changed = recipe.read_text().replace(
         "models: [logistic_regression, decision_tree, knn]",
@@ -445,7 +426,7 @@ def test_a_refused_resume_leaves_the_earlier_run_untouched(tmp_path: Path) -> No
     )
     (tmp_path / "changed.yaml").write_text(changed)
     with pytest.raises(RecipeError, match="space: was"):
-        _run(tmp_path / "changed.yaml", run_dir, n_trials=3)
+        run_recipe(tmp_path / "changed.yaml", run_dir, n_trials=3)
 
 
 def test_model_failing_on_the_holdout_falls_back_to_the_next(tmp_path: Path, site: SiteDir) -> None:
@@ -455,7 +436,7 @@ def test_model_failing_on_the_holdout_falls_back_to_the_next(tmp_path: Path, sit
     search: {n_trials: 2, cv: 3}
     execution: {workers: 1}
     """
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     assert result.leaderboard.rows[0]["model"] == "holdout_bomb"  # best in cross-validation
     assert result.summary["status"] == "finished"
     assert result.summary["best_trial"]["model"] == "coin"  # the one that could be refitted
@@ -500,7 +481,7 @@ def test_deployers_run_on_the_package(tmp_path: Path, site: SiteDir) -> None:
         FAST_MODELS
         + f"deploy: [{{type: copy_mlmodel, target: '{target}'}}, {{type: broken_deployer}}]\n"
     )
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     assert target.read_text() == (result.run_dir / "model" / "MLmodel").read_text()
     deployments = json.loads((result.run_dir / "run.json").read_text())["deployments"]
     assert deployments[0] == {"type": "copy_mlmodel", "path": "deploy[0]", "location": str(target)}
@@ -516,8 +497,8 @@ def test_deterministic_mode_keeps_finished_trials_at_the_deadline(
     search: {time_budget: 7, cv: 2}
     execution: {workers: 2, deterministic: true}
     """
-    result = _run(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
-    for trial in _study(result.run_dir).trials:
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    for trial in run_study(result.run_dir).trials:
         if trial.user_attrs.get("interrupted"):
             assert len(trial.user_attrs.get("scores", {}).get("roc_auc", {}).get("folds", [])) < 2
     assert result.leaderboard.best is not None

@@ -6,8 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,12 @@ from click.testing import CliRunner
 from automl.cli import cli
 from automl.errors import ExitCode
 from tests.conftest import ROOT, SiteDir
-from tests.run_helpers import churn_recipe, install_test_models
+from tests.run_helpers import (
+    churn_recipe,
+    cli_process,
+    install_test_models,
+    wait_for_complete_trials,
+)
 
 RECIPES = sorted((ROOT / "recipes").glob("*.yaml"))
 
@@ -97,27 +100,9 @@ def test_sigterm_stops_cleanly_and_the_run_resumes(tmp_path: Path, site: SiteDir
     """
     recipe = churn_recipe(tmp_path, rows=200, extra=extra)
     run_dir = tmp_path / "run"
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site.path), *sys.path])}
-    command = [
-        sys.executable,
-        "-m",
-        "automl",
-        "run",
-        str(recipe),
-        "--run-dir",
-        str(run_dir),
-        "--seed",
-        "0",
-    ]
-    process = subprocess.Popen(
-        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and "study.journal" not in os.listdir(
-        run_dir if run_dir.exists() else tmp_path
-    ):
-        time.sleep(0.2)
-    time.sleep(3)  # let a few trials finish
+    command = ["run", str(recipe), "--run-dir", str(run_dir), "--seed", "0"]
+    process = cli_process(command, site, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert wait_for_complete_trials(run_dir, 2) >= 2, "the run did not get going"
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=30)
     assert process.returncode == ExitCode.INTERRUPTED, err
@@ -128,15 +113,11 @@ def test_sigterm_stops_cleanly_and_the_run_resumes(tmp_path: Path, site: SiteDir
     assert summary["trials"]["complete"] >= 1
     board = json.loads((run_dir / "leaderboard.json").read_text())
     assert len(board["rows"]) == summary["trials"]["complete"]
-    resumed = subprocess.run(
-        [*command, "--n-trials", "6"],
-        check=False,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    resumed = cli_process(
+        [*command, "--n-trials", "6"], site, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    assert resumed.returncode == 0, resumed.stderr
+    _, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
     summary = json.loads((run_dir / "run.json").read_text())
     assert summary["status"] == "finished"
     assert summary["resumed"] is True
@@ -152,26 +133,14 @@ def test_ctrl_c_to_the_process_group_prints_no_tracebacks(tmp_path: Path, site: 
     """
     recipe = churn_recipe(tmp_path, rows=200, extra=extra)
     run_dir = tmp_path / "run"
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site.path), *sys.path])}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "automl", "run", str(recipe), "--run-dir", str(run_dir)],
-        env=environment,
+    process = cli_process(
+        ["run", str(recipe), "--run-dir", str(run_dir)],
+        site,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         start_new_session=True,  # its own process group, like a terminal job
     )
-    import optuna
-
-    from automl.search.study import make_storage
-
-    deadline = time.monotonic() + 60
-    complete = 0
-    while time.monotonic() < deadline and complete < 2:
-        time.sleep(0.2)
-        if (run_dir / "study.journal").exists():
-            study = optuna.load_study(study_name="automl", storage=make_storage(run_dir, None))
-            complete = sum(t.state.name == "COMPLETE" for t in study.trials)
+    assert wait_for_complete_trials(run_dir, 2) >= 2, "the run did not get going"
     os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == ExitCode.INTERRUPTED, err
