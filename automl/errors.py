@@ -51,7 +51,7 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.ERROR: "unexpected error (a bug: the traceback is shown)",
     ExitCode.USAGE: "wrong command line (unknown option, missing argument)",
     ExitCode.RECIPE: "invalid recipe (missing file, bad YAML, schema violation)",
-    ExitCode.PLUGIN: "plugin problem (broken, duplicate name, not installed)",
+    ExitCode.PLUGIN: "plugin problem (a needed plugin is missing or broken)",
     ExitCode.DATA: "data problem (unreadable or unusable data)",
     ExitCode.EXECUTOR: "search backend failure (local or Ray)",
     ExitCode.PACKAGE: "model package problem (missing, tampered with, incompatible)",

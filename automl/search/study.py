@@ -53,7 +53,10 @@ def make_pruner(name: str, folds: int) -> optuna.pruners.BasePruner:
     import optuna
 
     if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
+        # One fold is a noisy estimate: judge a trial after two folds, once 5 trials completed.
+        return optuna.pruners.MedianPruner(
+            n_startup_trials=5, n_warmup_steps=1 if folds >= 3 else 0
+        )
     if name == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=folds)
     if name == "none":
