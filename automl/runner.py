@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from automl.errors import AutomlError, ExecutorError, RecipeError, RecipeIssue, UsageError
 from automl.leaderboard import Leaderboard, write_text_atomic
-from automl.search.engine import SearchProgress, most_common_failure
+from automl.search.engine import SearchProgress, most_common_failure, trial_counts
 from automl.specs import ComponentKind, Task
 
 if TYPE_CHECKING:
@@ -625,11 +625,10 @@ def _search(
     summary = files.summary
     features = table.features.iloc[split.train_rows].reset_index(drop=True)
     kinds = table.kinds
-    train_table = _Subset(table, split.train_rows)
     folds = _folds(table, split.train_rows, search.cv, search.seed)
     data = SearchData(
         features=features,
-        target=train_table.target,
+        target=table.target[split.train_rows],
         folds=folds,
         task=table.task,
         classes=table.classes,
@@ -712,28 +711,11 @@ def _search(
         ).run()
     except BaseException:
         # Interrupted or failed: what finished so far stays visible (leaderboard, counts).
-        counts = SearchProgress()
-        for trial in study.get_trials(deepcopy=False):
-            state = trial.state.name
-            counts.complete += state == "COMPLETE"
-            counts.pruned += state == "PRUNED"
-            counts.failed += state == "FAIL" and not trial.user_attrs.get("interrupted")
-        counts.finished = counts.complete + counts.pruned + counts.failed
-        _record_search(files, study, metric, metrics, counts)
+        _record_search(files, study, metric, metrics, trial_counts(study))
         raise
     finally:
         executor.close()
     return result, study, resumed
-
-
-@dataclass
-class _Subset:
-    table: TrainingTable
-    rows: Any
-
-    @property
-    def target(self) -> Any:
-        return self.table.target[self.rows]
 
 
 def _executor(resolved: ResolvedRecipe) -> Any:

@@ -266,14 +266,8 @@ def run_engine(
 
 def prepared(frame: Any, cv: int) -> tuple[Any, dict[str, Any]]:
     """The training table and column kinds, prepared the way the engine's runner does it."""
-    try:
-        from automl.data.prepare import prepare  # the data layer with type inference
-    except ImportError:
-        from automl.data.load import prepare_table  # the earlier one: kinds from dtypes
-        from automl.data.preprocess import column_kinds
+    from automl.data.prepare import prepare
 
-        table = prepare_table(frame, TARGET, "binary", cv=cv)
-        return table, column_kinds(table.features)
     table = prepare(frame, TARGET, "binary", cv=cv)
     return table, dict(table.kinds)
 

@@ -15,21 +15,13 @@ import pandas as pd
 import pytest
 
 from automl import DataError, PluginRegistry, RecipeError
-from automl.recipe import parse_recipe
-from automl.specs import SourceContext
+from tests.source_helpers import load_source
 
 
 def _load(
     registry: PluginRegistry, base_dir: Path, source: str, env: dict[str, str] | None = None
 ) -> pd.DataFrame:
-    resolved = parse_recipe(
-        f"data:\n  source: {source}\n  target: y\n",
-        base_dir=base_dir,
-        registry=registry,
-        env=env or {},
-    )
-    spec = resolved.data_source.component.spec
-    return spec.factory(resolved.data_source.params, SourceContext(base_dir=resolved.base_dir))
+    return load_source(registry, source, base_dir=base_dir, env=env)
 
 
 FRAME = pd.DataFrame({"x": [1.5, 2.5, 3.5], "c": ["a", "b", "a"], "y": [0, 1, 0]})

@@ -11,20 +11,12 @@ import pandas as pd
 import pytest
 
 from automl import DataError, PluginRegistry, RecipeError
-from automl.recipe import parse_recipe
-from automl.specs import SourceContext
 from automl_io.openml import find_cached, write_cache
+from tests.source_helpers import load_source
 
 
 def _load(registry: PluginRegistry, base_dir: Path, source: str) -> pd.DataFrame:
-    resolved = parse_recipe(
-        f"data:\n  source: {source}\n  target: target\n",
-        base_dir=base_dir,
-        registry=registry,
-        env={},
-    )
-    spec = resolved.data_source.component.spec
-    return spec.factory(resolved.data_source.params, SourceContext(base_dir=resolved.base_dir))
+    return load_source(registry, source, base_dir=base_dir, target="target")
 
 
 # -- sklearn -------------------------------------------------------------------------------------

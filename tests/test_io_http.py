@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,8 +16,7 @@ import pandas as pd
 import pytest
 
 from automl import DataError, PluginRegistry, RecipeError
-from automl.recipe import parse_recipe
-from automl.specs import SourceContext
+from tests.source_helpers import load_source
 
 TOKEN = "tok-3f9a-never-shown"
 API_KEY = "key-77c1-never-shown"
@@ -116,14 +114,7 @@ def api(servers: tuple[Api, Api]) -> Api:
 
 
 def _load(registry: PluginRegistry, source: str, env: dict[str, str] | None = None) -> pd.DataFrame:
-    resolved = parse_recipe(
-        f"data:\n  source: {source}\n  target: y\n",
-        base_dir=Path.cwd(),
-        registry=registry,
-        env=env or {},
-    )
-    spec = resolved.data_source.component.spec
-    return spec.factory(resolved.data_source.params, SourceContext(base_dir=resolved.base_dir))
+    return load_source(registry, source, env=env)
 
 
 def _pages(query: dict[str, str], size: int = 3) -> list[dict[str, Any]]:

@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from automl import DataError, PluginRegistry
-from automl.recipe import parse_recipe
-from automl.specs import SourceContext
+from tests.source_helpers import load_source
 
 KEY_ID = "automl-test-key-id"
 SECRET = "automl-test-secret-value"
@@ -87,11 +86,7 @@ def _isolated_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 
 
 def _load(registry: PluginRegistry, source: str, env: dict[str, str]) -> pd.DataFrame:
-    resolved = parse_recipe(
-        f"data:\n  source: {source}\n  target: y\n", base_dir=Path.cwd(), registry=registry, env=env
-    )
-    spec = resolved.data_source.component.spec
-    return spec.factory(resolved.data_source.params, SourceContext(base_dir=resolved.base_dir))
+    return load_source(registry, source, env=env)
 
 
 def _options(endpoint_key: str = "endpoint_url") -> str:

@@ -20,8 +20,7 @@ import pandas as pd
 import pytest
 
 from automl import DataError, PluginRegistry, RecipeError
-from automl.recipe import parse_recipe
-from automl.specs import SourceContext
+from tests.source_helpers import load_source
 
 PASSWORD = "pa55-w0rd-never-shown"
 ROWS = [(1, 1.5, "a", "yes"), (2, 2.5, "b", "no"), (3, 3.5, "a", "no"), (4, 0.5, "c", "yes")]
@@ -30,14 +29,7 @@ ROWS = [(1, 1.5, "a", "yes"), (2, 2.5, "b", "no"), (3, 3.5, "a", "no"), (4, 0.5,
 def _load(
     registry: PluginRegistry, base_dir: Path, source: str, env: dict[str, str] | None = None
 ) -> pd.DataFrame:
-    resolved = parse_recipe(
-        f"data:\n  source: {source}\n  target: y\n",
-        base_dir=base_dir,
-        registry=registry,
-        env=env or {},
-    )
-    spec = resolved.data_source.component.spec
-    return spec.factory(resolved.data_source.params, SourceContext(base_dir=resolved.base_dir))
+    return load_source(registry, source, base_dir=base_dir, env=env)
 
 
 def _closed_port() -> int:

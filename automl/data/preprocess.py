@@ -34,25 +34,6 @@ MISSING_LEVEL = "__missing__"
 TEXT_TERMS = 300
 
 
-def column_kinds(features: pd.DataFrame) -> dict[str, ColumnKind]:
-    """Kinds from dtypes alone (for tables that were not profiled): numbers, true/false, dates,
-    else categories."""
-    import pandas as pd
-
-    kinds: dict[str, ColumnKind] = {}
-    for name in features.columns:
-        column = features[name]
-        if pd.api.types.is_bool_dtype(column):
-            kinds[str(name)] = "boolean"
-        elif pd.api.types.is_numeric_dtype(column):
-            kinds[str(name)] = "numeric"
-        elif pd.api.types.is_datetime64_any_dtype(column):
-            kinds[str(name)] = "datetime"
-        else:
-            kinds[str(name)] = "categorical"
-    return kinds
-
-
 def category_levels(features: pd.DataFrame, kinds: Mapping[str, ColumnKind]) -> dict[str, int]:
     """Distinct values of each categorical column."""
     return {

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from automl.search.executor import Executor, ReportEvent, ResultEvent
 from automl.search.space import MODEL_PARAM, sample_params
-from automl.search.study import DRIVER, INTERRUPTED, driver_id, finished_count
+from automl.search.study import DRIVER, INTERRUPTED, driver_id
 from automl.search.trial import TrialJob, TrialOutcome
 from automl.specs import Task
 
@@ -138,7 +138,7 @@ class Search:
         self.on_trial = on_trial
         self.pending: dict[int, _Running] = {}
         self.buffered: dict[int, TrialOutcome] = {}
-        self.counted = finished_count(study)
+        self.counted = trial_counts(study).finished
         self.driver = driver_id()
         self._best_fit_time: float | None = None
         self.progress = self._initial_progress()
@@ -148,20 +148,13 @@ class Search:
     def _initial_progress(self) -> SearchProgress:
         from optuna.trial import TrialState
 
-        progress = SearchProgress(
-            workers=self.executor.slots, n_trials=self.n_trials, finished=self.counted
-        )
-        for trial in self.study.get_trials(deepcopy=False):
-            if trial.state == TrialState.COMPLETE:
-                progress.complete += 1
-                attrs = trial.user_attrs
-                self._update_best(
-                    progress, trial.value, attrs.get("model"), trial.number, attrs.get("fit_time")
-                )
-            elif trial.state == TrialState.PRUNED:
-                progress.pruned += 1
-            elif trial.state == TrialState.FAIL and not trial.user_attrs.get(INTERRUPTED):
-                progress.failed += 1
+        progress = trial_counts(self.study)
+        progress.workers, progress.n_trials = self.executor.slots, self.n_trials
+        for trial in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+            attrs = trial.user_attrs
+            self._update_best(
+                progress, trial.value, attrs.get("model"), trial.number, attrs.get("fit_time")
+            )
         return progress
 
     def _update_best(
@@ -350,6 +343,22 @@ class Search:
             for trial in self.study.get_trials(deepcopy=False)
             if trial.state == TrialState.FAIL and not trial.user_attrs.get(INTERRUPTED)
         ]
+
+
+def trial_counts(study: optuna.Study) -> SearchProgress:
+    """Complete, pruned and failed trials of a study (interrupted ones are not counted)."""
+    from optuna.trial import TrialState
+
+    progress = SearchProgress()
+    for trial in study.get_trials(deepcopy=False):
+        if trial.state == TrialState.COMPLETE:
+            progress.complete += 1
+        elif trial.state == TrialState.PRUNED:
+            progress.pruned += 1
+        elif trial.state == TrialState.FAIL and not trial.user_attrs.get(INTERRUPTED):
+            progress.failed += 1
+    progress.finished = progress.complete + progress.pruned + progress.failed
+    return progress
 
 
 def trial_record(

@@ -239,19 +239,6 @@ def recover_unfinished(study: optuna.Study, *, shared: bool = False) -> int:
     return again
 
 
-def finished_count(study: optuna.Study) -> int:
-    """Trials that count toward ``search.n_trials``: complete, pruned or failed (not interrupted)."""
-    from optuna.trial import TrialState
-
-    counted = 0
-    for trial in study.get_trials(deepcopy=False):
-        if trial.state in (TrialState.COMPLETE, TrialState.PRUNED) or (
-            trial.state == TrialState.FAIL and not trial.user_attrs.get(INTERRUPTED)
-        ):
-            counted += 1
-    return counted
-
-
 def enqueue_defaults(study: optuna.Study, defaults: Sequence[Mapping[str, Any]]) -> None:
     """Enqueue each model's default configuration, in the given (cheapest first) order."""
     for params in defaults:
