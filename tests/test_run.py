@@ -208,6 +208,9 @@ def test_a_dead_worker_fails_its_trial_which_runs_once_more(tmp_path: Path, site
     assert not [t for t in trials if t.user_attrs.get("retry_of") == retries[0].number]
     assert result.leaderboard.best is not None
     assert result.leaderboard.best["model"] == "logistic_regression"
+    # The attempt whose worker died does not use up the budget: every retry ran.
+    assert not [t for t in trials if t.state == optuna.trial.TrialState.WAITING]
+    assert result.summary["trials"]["finished"] == 5
 
 
 def test_every_trial_failing_is_a_clear_error(tmp_path: Path, site: SiteDir) -> None:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
+RETRIED = "retried"
+"""User attribute of a failed trial whose parameters were run again (its worker died)."""
 WORKER_DIED = "worker died"
 """How the failure reason of a trial whose worker process (or Ray worker) died begins."""
 
@@ -294,14 +296,22 @@ class Search:
             self.study.tell(trial, state=TrialState.PRUNED)
             self.progress.pruned += 1
         else:
-            self.study.tell(trial, state=TrialState.FAIL)
-            self.progress.failed += 1
             logger.info("Trial %d (%s) failed: %s", trial.number, running.model, outcome.error)
-            if (outcome.error or "").startswith(WORKER_DIED) and "retry_of" not in trial.user_attrs:
-                # A dead worker says little about the configuration: run it once more.
+            # A dead worker says little about the configuration: run it once more. The retry,
+            # not this attempt, counts toward the trial budget.
+            retried = (outcome.error or "").startswith(
+                WORKER_DIED
+            ) and "retry_of" not in trial.user_attrs
+            if retried:
+                trial.set_user_attr(RETRIED, True)
+            self.study.tell(trial, state=TrialState.FAIL)
+            if retried:
                 self.study.enqueue_trial(dict(trial.params), user_attrs={"retry_of": trial.number})
                 logger.info("Trial %d will run once more (its worker died)", trial.number)
-        self.counted += 1
+            else:
+                self.progress.failed += 1
+        if not (outcome.state == "failed" and trial.user_attrs.get(RETRIED)):
+            self.counted += 1
         self.progress.finished = self.counted
         if self.on_trial is not None:
             self.on_trial(record)
@@ -355,7 +365,9 @@ def trial_counts(study: optuna.Study) -> SearchProgress:
             progress.complete += 1
         elif trial.state == TrialState.PRUNED:
             progress.pruned += 1
-        elif trial.state == TrialState.FAIL and not trial.user_attrs.get(INTERRUPTED):
+        elif trial.state == TrialState.FAIL and not (
+            trial.user_attrs.get(INTERRUPTED) or trial.user_attrs.get(RETRIED)
+        ):
             progress.failed += 1
     progress.finished = progress.complete + progress.pruned + progress.failed
     return progress
