@@ -17,6 +17,7 @@ from automl.errors import (
     DataError,
     ExecutorError,
     ExitCode,
+    ModelError,
     PackageError,
     PluginError,
     RecipeError,
@@ -24,14 +25,28 @@ from automl.errors import (
     UsageError,
 )
 from automl.hookspecs import hookimpl
-
-__version__ = "0.1.0"
+from automl.version import __version__
 
 if TYPE_CHECKING:
+    from automl.naming import did_you_mean
     from automl.package import ModelPackage, load_model
+    from automl.params import NoParams, Params, ParamSampler
     from automl.recipe import Recipe, ResolvedRecipe, load_recipe
+    from automl.records import (
+        FailureKind,
+        LeaderboardRow,
+        Phase,
+        RunStatus,
+        RunSummary,
+        StopReason,
+        TrialFailure,
+        TrialRecord,
+        TrialState,
+    )
     from automl.registry import PluginRegistry
+    from automl.rundir import Run, RunPredictions, open_run
     from automl.runner import RunResult, run, with_overrides
+    from automl.secrets import SECRET_PLACEHOLDER, Scrubber
     from automl.specs import (
         API_VERSION,
         ComponentKind,
@@ -39,12 +54,10 @@ if TYPE_CHECKING:
         DeployerSpec,
         MetricSpec,
         ModelSpec,
-        NoParams,
-        Params,
-        ParamSampler,
         SourceContext,
-        Task,
     )
+    from automl.tasks import ALL_TASKS, CLASSIFICATION_TASKS, Task
+    from automl.validation import can_split_validation
 
 _LAZY = {
     "API_VERSION": "automl.specs",
@@ -53,20 +66,38 @@ _LAZY = {
     "DeployerSpec": "automl.specs",
     "MetricSpec": "automl.specs",
     "ModelSpec": "automl.specs",
-    "NoParams": "automl.specs",
-    "ParamSampler": "automl.specs",
-    "Params": "automl.specs",
+    "NoParams": "automl.params",
+    "ParamSampler": "automl.params",
+    "Params": "automl.params",
     "SourceContext": "automl.specs",
-    "Task": "automl.specs",
+    "ALL_TASKS": "automl.tasks",
+    "CLASSIFICATION_TASKS": "automl.tasks",
+    "Task": "automl.tasks",
+    "did_you_mean": "automl.naming",
+    "can_split_validation": "automl.validation",
     "PluginRegistry": "automl.registry",
     "Recipe": "automl.recipe",
     "ResolvedRecipe": "automl.recipe",
     "load_recipe": "automl.recipe",
+    "SECRET_PLACEHOLDER": "automl.secrets",
+    "Scrubber": "automl.secrets",
     "load_model": "automl.package",
     "run": "automl.runner",
     "RunResult": "automl.runner",
     "with_overrides": "automl.runner",
     "ModelPackage": "automl.package",
+    "Run": "automl.rundir",
+    "RunPredictions": "automl.rundir",
+    "open_run": "automl.rundir",
+    "FailureKind": "automl.records",
+    "LeaderboardRow": "automl.records",
+    "Phase": "automl.records",
+    "RunStatus": "automl.records",
+    "RunSummary": "automl.records",
+    "StopReason": "automl.records",
+    "TrialFailure": "automl.records",
+    "TrialRecord": "automl.records",
+    "TrialState": "automl.records",
 }
 
 
@@ -86,7 +117,10 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ALL_TASKS",
     "API_VERSION",
+    "CLASSIFICATION_TASKS",
+    "SECRET_PLACEHOLDER",
     "AutomlError",
     "ComponentKind",
     "DataError",
@@ -94,27 +128,43 @@ __all__ = [
     "DeployerSpec",
     "ExecutorError",
     "ExitCode",
+    "FailureKind",
+    "LeaderboardRow",
     "MetricSpec",
+    "ModelError",
     "ModelPackage",
     "ModelSpec",
     "NoParams",
     "PackageError",
     "ParamSampler",
     "Params",
+    "Phase",
     "PluginError",
     "PluginRegistry",
     "Recipe",
     "RecipeError",
     "RecipeIssue",
     "ResolvedRecipe",
+    "Run",
+    "RunPredictions",
     "RunResult",
+    "RunStatus",
+    "RunSummary",
+    "Scrubber",
     "SourceContext",
+    "StopReason",
     "Task",
+    "TrialFailure",
+    "TrialRecord",
+    "TrialState",
     "UsageError",
     "__version__",
+    "can_split_validation",
+    "did_you_mean",
     "hookimpl",
     "load_model",
     "load_recipe",
+    "open_run",
     "run",
     "with_overrides",
 ]

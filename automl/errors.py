@@ -13,7 +13,8 @@ with its traceback.
     ├── PluginError             exit 4   a plugin is broken, ambiguous or not installed
     ├── DataError               exit 5   the data cannot be read or is unusable
     ├── ExecutorError           exit 6   the search backend (local or Ray) failed
-    └── PackageError            exit 7   a model package is missing, tampered with or unusable
+    ├── PackageError            exit 7   a model package is missing, tampered with or unusable
+    └── ModelError              exit 8   every trial of the search failed (the models, not the backend)
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class ExitCode(enum.IntEnum):
     """The search backend failed (for example a Ray cluster that cannot be reached)."""
     PACKAGE = 7
     """A model package is missing, incomplete, tampered with or incompatible."""
+    MODEL = 8
+    """Every trial failed: the models (or their parameters) do not work on this data."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C or SIGTERM; what was computed so far is kept."""
 
@@ -55,6 +58,7 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.DATA: "data problem (unreadable or unusable data)",
     ExitCode.EXECUTOR: "search backend failure (local or Ray)",
     ExitCode.PACKAGE: "model package problem (missing, tampered with, incompatible)",
+    ExitCode.MODEL: "every trial failed (see `automl leaderboard RUN_DIR --failed`)",
     ExitCode.INTERRUPTED: "interrupted by Ctrl-C or SIGTERM (completed work is kept)",
 }
 """One line per exit code, shown by ``automl --help``."""
@@ -136,12 +140,19 @@ class PackageError(AutomlError):
     exit_code = ExitCode.PACKAGE
 
 
+class ModelError(AutomlError):
+    """Every trial failed: the models do not work on this data (the failures say why)."""
+
+    exit_code = ExitCode.MODEL
+
+
 __all__ = [
     "EXIT_CODE_MEANINGS",
     "AutomlError",
     "DataError",
     "ExecutorError",
     "ExitCode",
+    "ModelError",
     "PackageError",
     "PluginError",
     "RecipeError",

@@ -18,13 +18,14 @@ Lifecycle observer hooks (called in the driver process during ``automl run``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
+    from automl.records import RunSummary, TrialRecord
     from automl.specs import DataSourceSpec, DeployerSpec, MetricSpec, ModelSpec
 
 PROJECT_NAME = "automl"
@@ -92,26 +93,31 @@ def automl_before_run(recipe: Any, run_dir: Path) -> None:
 
 
 @hookspec
-def automl_after_trial(recipe: Any, trial: Mapping[str, Any]) -> None:
+def automl_after_trial(recipe: Any, trial: TrialRecord) -> None:
     """Observe a finished trial (complete, pruned or failed).
 
     Called once per trial, in the driver process, after the trial is recorded in the study.
 
     Args:
         recipe: The validated recipe.
-        trial: The trial's record: ``number``, ``state``, ``model``, ``params``, ``scores``
-            (per metric), ``fit_time``, ``predict_time`` and ``error`` when it failed.
+        trial: The trial's :class:`automl.TrialRecord`: ``number``, ``state``, ``model``,
+            ``params``, ``value``, ``scores`` (per metric), ``fit_time``,
+            ``predict_time_per_1000`` and, unless it completed, ``failure`` (kind, message,
+            traceback). Since plugin API version 2 (a mapping before); ``trial.to_dict()``
+            gives the JSON form.
     """
 
 
 @hookspec
-def automl_after_run(recipe: Any, run_dir: Path, summary: Mapping[str, Any]) -> None:
+def automl_after_run(recipe: Any, run_dir: Path, summary: RunSummary) -> None:
     """Observe the end of a run, successful or not.
 
     Called once per run, in the driver process, after the run directory is complete.
 
     Args:
         recipe: The validated recipe.
-        run_dir: The folder the run wrote to.
-        summary: The content of ``run.json`` (status, best trial, scores, timings).
+        run_dir: The folder the run wrote to (read it with :func:`automl.open_run`).
+        summary: The :class:`automl.RunSummary` that ``run.json`` holds (status, budget, stop
+            reason, best trial, scores, timings). Since plugin API version 2 (a mapping
+            before); ``summary.to_dict()`` gives the JSON form.
     """

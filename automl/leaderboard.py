@@ -1,26 +1,22 @@
 """The ranked leaderboard of a run: one row per completed trial, best first.
 
-Built from the study's trial attributes, written as ``leaderboard.csv`` and ``leaderboard.json``
-in the run directory, and read back by ``automl leaderboard``.
+Built from the trials' records, written as ``leaderboard.csv`` and ``leaderboard.json`` in the
+run directory (the run directory module names the files), and read back by the run reader.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from automl.errors import UsageError
+from automl.records import LeaderboardRow, TrialRecord, TrialState
 
-if TYPE_CHECKING:
-    import optuna
-
-CSV_FILE = "leaderboard.csv"
-JSON_FILE = "leaderboard.json"
+__all__ = ["Leaderboard"]
 
 
 @dataclass
@@ -31,115 +27,109 @@ class Leaderboard:
         metric: The primary metric.
         direction: ``maximize`` or ``minimize``.
         metrics: The secondary metrics.
-        rows: One mapping per trial, best first (see :meth:`from_study` for the keys).
+        rows: One row per completed trial, best first.
     """
 
     metric: str
     direction: str
     metrics: list[str]
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[LeaderboardRow] = field(default_factory=list)
 
     @classmethod
-    def from_study(cls, study: optuna.Study, metric: str, metrics: Sequence[str]) -> Leaderboard:
-        """Rank the study's completed trials.
-
-        Each row has: ``rank``, ``trial``, ``model``, ``<metric>_mean`` and ``<metric>_std``
-        for the primary and each secondary metric, ``fit_time`` (seconds per fold),
-        ``predict_time_per_1000`` (seconds per 1,000 rows), ``params``; the refitted best row
-        later gets ``holdout_<metric>`` values (see :meth:`set_holdout`).
-        """
-        from optuna.trial import TrialState
-
-        direction = "maximize" if study.direction.name == "MAXIMIZE" else "minimize"
-        rows = []
-        for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-            attrs = trial.user_attrs
-            scores: Mapping[str, Any] = attrs.get("scores", {})
-            row: dict[str, Any] = {"rank": 0, "trial": trial.number, "model": attrs.get("model")}
-            for name in [metric, *metrics]:
-                row[f"{name}_mean"] = scores.get(name, {}).get("mean")
-                row[f"{name}_std"] = scores.get(name, {}).get("std")
-            row["fit_time"] = attrs.get("fit_time")
-            row["predict_time_per_1000"] = attrs.get("predict_time_per_1000")
-            row["params"] = attrs.get("params", {})
-            rows.append(row)
+    def from_records(
+        cls, records: Iterable[TrialRecord], metric: str, metrics: Sequence[str], direction: str
+    ) -> Leaderboard:
+        """Rank the complete trials among ``records`` (ties: the earlier trial first)."""
+        rows = [
+            LeaderboardRow(
+                rank=0,
+                trial=record.number,
+                model=record.model,
+                scores={
+                    name: record.scores[name]
+                    for name in [metric, *metrics]
+                    if name in record.scores
+                },
+                fit_time=record.fit_time,
+                predict_time_per_1000=record.predict_time_per_1000,
+                params=dict(record.params),
+            )
+            for record in records
+            if record.state is TrialState.COMPLETE
+        ]
         sign = -1.0 if direction == "maximize" else 1.0
 
-        def order(row: dict[str, Any]) -> tuple[float, int]:
-            value = row[f"{metric}_mean"]
-            return (sign * value if isinstance(value, int | float) else math.inf, row["trial"])
+        def order(row: LeaderboardRow) -> tuple[float, int]:
+            value = row.mean(metric)
+            return (sign * value if isinstance(value, int | float) else math.inf, row.trial)
 
         rows.sort(key=order)
         for rank, row in enumerate(rows, start=1):
-            row["rank"] = rank
+            row.rank = rank
         return cls(metric=metric, direction=direction, metrics=list(metrics), rows=rows)
 
     @property
-    def best(self) -> dict[str, Any] | None:
+    def names(self) -> list[str]:
+        """The primary metric, then the secondary ones."""
+        return [self.metric, *self.metrics]
+
+    @property
+    def best(self) -> LeaderboardRow | None:
         """The best row, or ``None`` when no trial completed."""
         return self.rows[0] if self.rows else None
 
+    def row(self, trial: int) -> LeaderboardRow | None:
+        """The row of ``trial``, if it completed."""
+        return next((row for row in self.rows if row.trial == trial), None)
+
     def set_holdout(self, trial: int, scores: Mapping[str, float]) -> None:
         """Record the holdout scores of the refitted model of ``trial``."""
-        for row in self.rows:
-            if row["trial"] == trial:
-                for name, value in scores.items():
-                    row[f"holdout_{name}"] = value
+        row = self.row(trial)
+        if row is not None:
+            row.holdout.update(scores)
 
     def columns(self) -> list[str]:
         """The column order of the CSV file."""
-        names = [self.metric, *self.metrics]
         columns = ["rank", "trial", "model"]
-        columns += [f"{name}_{part}" for name in names for part in ("mean", "std")]
-        columns += [f"holdout_{name}" for name in names]
+        columns += [f"{name}_{part}" for name in self.names for part in ("mean", "std")]
+        columns += [f"holdout_{name}" for name in self.names]
         return [*columns, "fit_time", "predict_time_per_1000", "params"]
 
-    def write(self, run_dir: Path) -> None:
-        """Write ``leaderboard.csv`` and ``leaderboard.json`` (each atomically)."""
-        document = {
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``leaderboard.json``."""
+        return {
             "metric": self.metric,
             "direction": self.direction,
             "metrics": self.metrics,
-            "rows": self.rows,
+            "rows": [row.to_flat(self.names) for row in self.rows],
         }
-        write_text_atomic(run_dir / JSON_FILE, json.dumps(document, indent=2, default=str) + "\n")
-        temporary = run_dir / f".{CSV_FILE}.tmp"
-        with temporary.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=self.columns(), extrasaction="ignore")
-            writer.writeheader()
-            for row in self.rows:
-                writer.writerow(
-                    {**row, "params": json.dumps(row["params"], sort_keys=True, default=str)}
-                )
-        temporary.replace(run_dir / CSV_FILE)
+
+    def to_csv(self) -> str:
+        """The text of ``leaderboard.csv``."""
+        handle = io.StringIO(newline="")
+        writer = csv.DictWriter(handle, fieldnames=self.columns(), extrasaction="ignore")
+        writer.writeheader()
+        for row in self.rows:
+            flat = row.to_flat(self.names)
+            flat["params"] = json.dumps(flat["params"], sort_keys=True, default=str)
+            writer.writerow(flat)
+        return handle.getvalue()
 
     @classmethod
-    def read(cls, run_dir: Path) -> Leaderboard:
-        """Read the leaderboard a run wrote.
+    def from_dict(cls, document: Mapping[str, Any]) -> Leaderboard:
+        """Read the document of ``leaderboard.json``.
 
         Raises:
-            UsageError: the folder holds no leaderboard, or an unreadable one.
+            ValueError: it is not a leaderboard written by automl.
         """
-        path = Path(run_dir) / JSON_FILE
-        if not path.is_file():
-            raise UsageError(
-                f"{run_dir} holds no {JSON_FILE}: give the folder of a finished run "
-                "(the run directory that `automl run` printed)"
-            )
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            metrics = list(document["metrics"])
+            names = [document["metric"], *metrics]
             return cls(
                 metric=document["metric"],
                 direction=document["direction"],
-                metrics=list(document["metrics"]),
-                rows=list(document["rows"]),
+                metrics=metrics,
+                rows=[LeaderboardRow.from_flat(row, names) for row in document["rows"]],
             )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UsageError(f"{path} is not a leaderboard written by automl: {exc}") from exc
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a leaderboard written by automl: {exc}") from exc

@@ -21,37 +21,28 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
-API_VERSION = 1
-"""The plugin API version this automl implements. Records declare the version they target."""
+# Task and Params live in their own modules; re-exported here, where plugin records use them.
+from automl.params import NoParams, Params, ParamSampler
+from automl.tasks import ALL_TASKS, CLASSIFICATION_TASKS, Task
 
-SUPPORTED_API_VERSIONS = frozenset({1})
+API_VERSION = 2
+"""The plugin API version this automl implements. Records declare the version they target.
+
+Version 2 gives the observer hooks typed records (``automl_after_trial`` a
+:class:`~automl.records.TrialRecord`, ``automl_after_run`` a :class:`~automl.records.RunSummary`)
+instead of mappings; registration records are unchanged, so version 1 records still load."""
+
+SUPPORTED_API_VERSIONS = frozenset({1, 2})
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 """Component and plugin names: lowercase ASCII letters, digits and underscores, letter first."""
-
-
-class Task(enum.StrEnum):
-    """The learning task of a recipe."""
-
-    BINARY = "binary"
-    MULTICLASS = "multiclass"
-    REGRESSION = "regression"
-
-    @property
-    def is_classification(self) -> bool:
-        """True for binary and multiclass tasks."""
-        return self is not Task.REGRESSION
-
-
-ALL_TASKS = frozenset(Task)
-CLASSIFICATION_TASKS = frozenset({Task.BINARY, Task.MULTICLASS})
 
 
 class ComponentKind(enum.StrEnum):
@@ -66,20 +57,6 @@ class ComponentKind(enum.StrEnum):
     def label(self) -> str:
         """Human wording, e.g. ``data source``."""
         return self.value.replace("_", " ")
-
-
-class Params(BaseModel):
-    """Base class for a component's parameter model.
-
-    Unknown keys are errors (a typo in a recipe is never ignored) and validated instances are
-    immutable. The field name ``type`` is reserved: in a recipe it names the component.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NoParams(Params):
-    """The parameter model of a component that takes no parameters."""
 
 
 @dataclass(frozen=True)
@@ -174,32 +151,6 @@ class DataSourceSpec(ComponentSpec):
     """A data source: ``factory(params, context: SourceContext) -> pandas.DataFrame``."""
 
     kind: ClassVar[ComponentKind] = ComponentKind.DATA_SOURCE
-
-
-class ParamSampler(Protocol):
-    """What a model's ``search_space`` function receives: it suggests the model's parameters.
-
-    Names are the fields of the model's params model; automl namespaces them for Optuna
-    (``random_forest.max_depth``), applies the recipe's fixed ``params`` and ``search_space``
-    overrides, and passes the chosen values to the model's factory. Conditional parameters are
-    plain Python: ``if sampler.suggest_categorical("kernel", ["rbf", "linear"]) == "rbf": ...``.
-    """
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, log: bool = False, step: int = 1
-    ) -> int:
-        """Suggest an integer in ``[low, high]``."""
-        ...
-
-    def suggest_float(
-        self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None
-    ) -> float:
-        """Suggest a float in ``[low, high]`` (on a log scale when ``log``)."""
-        ...
-
-    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        """Suggest one of ``choices`` (``None``, bool, int, float or str values)."""
-        ...
 
 
 @dataclass(frozen=True, kw_only=True)

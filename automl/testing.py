@@ -13,12 +13,17 @@ Each check raises ``AssertionError`` with a message saying what is wrong.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING
 
 from automl.specs import ModelSpec, Task
 
+if TYPE_CHECKING:
+    import numpy as np
 
-def _toy_data(task: Task, seed: int = 0, rows: int = 120) -> tuple[Any, Any]:
+    from automl.params import Params
+
+
+def _toy_data(task: Task, seed: int = 0, rows: int = 120) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -76,7 +81,9 @@ def check_model_spec(spec: ModelSpec, *, trials: int = 4, seed: int = 0) -> None
             study.tell(trial, 0.0)
 
 
-def _check_estimator(spec: ModelSpec, params: Any, task: Task, seed: int, x: Any, y: Any) -> None:
+def _check_estimator(
+    spec: ModelSpec, params: Params, task: Task, seed: int, x: np.ndarray, y: np.ndarray
+) -> None:
     import numpy as np
 
     estimator = spec.factory(params, task=task, seed=seed)

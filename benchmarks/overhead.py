@@ -240,7 +240,7 @@ def run_engine(
     from optuna.storages.journal import JournalFileBackend
 
     from automl import run
-    from automl.recipe.resolve import parse_recipe
+    from automl.recipe import parse_recipe
     from automl.search.study import JOURNAL_FILE, STUDY_NAME
 
     resolved = parse_recipe(
@@ -266,7 +266,7 @@ def run_engine(
 
 def prepared(frame: Any, cv: int) -> tuple[Any, dict[str, Any]]:
     """The training table and column kinds, prepared the way the engine's runner does it."""
-    from automl.data.prepare import prepare
+    from automl.data import prepare
 
     table = prepare(frame, TARGET, "binary", cv=cv)
     return table, dict(table.kinds)
@@ -281,8 +281,8 @@ def run_bare(
     from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
 
-    from automl.data.preprocess import build_pipeline, category_levels
-    from automl.recipe.resolve import parse_recipe
+    from automl.data import build_pipeline, category_levels
+    from automl.recipe import parse_recipe
     from automl.search.space import MODEL_PARAM, default_params, sample_params
 
     # The same resolved model (search space, defaults) as the engine gets from the recipe.

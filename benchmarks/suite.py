@@ -326,7 +326,7 @@ def run_one(
     """Split, search, package and score one dataset for one seed; the row for the CSV."""
 
     from automl import load_model, run
-    from automl.recipe.resolve import parse_recipe
+    from automl.recipe import parse_recipe
 
     row: dict[str, Any] = {
         "dataset": entry["name"],

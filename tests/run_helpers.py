@@ -233,21 +233,22 @@ def run_study(run_dir: Path) -> Any:
     """The Optuna study in a run directory's journal."""
     import optuna
 
-    from automl.search.study import make_storage
+    from automl.rundir import RunLayout
+    from automl.search import make_storage
 
-    return optuna.load_study(study_name="automl", storage=make_storage(run_dir, None))
+    storage = make_storage(RunLayout(run_dir).journal, None)
+    return optuna.load_study(study_name="automl", storage=storage)
 
 
 def board(run_dir: Path) -> list[tuple[object, ...]]:
     """The leaderboard's trials, models, parameters and scores (what reproducibility compares)."""
     import json
 
-    from automl.leaderboard import Leaderboard
+    from automl.rundir import read_leaderboard
 
-    rows = Leaderboard.read(run_dir).rows
+    rows = read_leaderboard(run_dir).rows
     return [
-        (r["trial"], r["model"], json.dumps(r["params"], sort_keys=True), r["roc_auc_mean"])
-        for r in rows
+        (r.trial, r.model, json.dumps(r.params, sort_keys=True), r.mean("roc_auc")) for r in rows
     ]
 
 

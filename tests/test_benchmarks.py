@@ -71,6 +71,7 @@ def _tiny_suite(folder: Path) -> Path:
     return folder / "suite.json"
 
 
+@pytest.mark.slow
 def test_suite_scores_a_split_and_keeps_going_after_a_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -143,6 +144,7 @@ def test_normalised_score_for_lower_is_better_metrics(monkeypatch: pytest.Monkey
     assert math.isnan(suite.normalised(0.3, {}))
 
 
+@pytest.mark.slow
 def test_overhead_prints_the_ratio_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     overhead = _load("overhead", monkeypatch)
     lines: list[str] = []

@@ -18,6 +18,9 @@ SECRET = "automl-test-secret-value"
 BUCKET = "automl-data"
 FRAME = pd.DataFrame({"x": [1.5, 2.5, 3.5], "c": ["a", "b", "a"], "y": [0, 1, 0]})
 
+# A moto server and botocore's connection retries: several seconds in all.
+pytestmark = pytest.mark.slow
+
 
 @dataclass(frozen=True)
 class S3Server:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone, is_classifier, is_regressor
 
-from automl import PluginRegistry
+from automl import PluginRegistry, can_split_validation
 from automl.specs import ComponentKind, Task
 from automl.testing import check_model_spec
 from automl_lightgbm.model import LIGHTGBM, LightGBMParams
@@ -20,6 +20,7 @@ def build(task: Task, seed: int = 0, **params: Any) -> Any:
     return LIGHTGBM.factory(LightGBMParams(**params), task=task, seed=seed)
 
 
+@pytest.mark.slow  # the whole plugin contract: fits on every task
 def test_model_spec_passes_the_plugin_checks() -> None:
     check_model_spec(LIGHTGBM, trials=3)
 
@@ -90,6 +91,13 @@ def test_tiny_data_trains_without_early_stopping() -> None:
     assert not model.early_stopped_
     assert list(model.classes_) == ["a", "b", "c"]
     assert model.predict_proba(x).shape == (40, 3)
+
+
+def test_uses_the_core_split_rule() -> None:
+    """The split rule is automl's (tested with the scikit-learn models), not a copy."""
+    from automl_lightgbm import estimators
+
+    assert estimators.can_split_validation is can_split_validation
 
 
 def test_clone_and_pickle() -> None:

@@ -14,7 +14,7 @@ import pytest
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
-from automl import PluginRegistry
+from automl import PluginRegistry, can_split_validation
 from automl.specs import ComponentKind, ModelSpec, Task
 from automl.testing import check_model_spec
 from automl_sklearn.models import MODELS
@@ -86,6 +86,7 @@ def build(name: str, task: Task, seed: int = 0, **params: Any) -> Any:
     return spec.factory(spec.params(**params), task=task, seed=seed)
 
 
+@pytest.mark.slow  # the whole plugin contract: fits on every task (forests take seconds)
 @pytest.mark.parametrize("name", list(SPECS))
 def test_model_spec_passes_the_plugin_checks(name: str) -> None:
     check_model_spec(SPECS[name], trials=3)
@@ -174,6 +175,33 @@ def test_tiny_training_sets_still_fit() -> None:
     hgb = build("hist_gradient_boosting", Task.REGRESSION).fit(x, x[:, 0])
     assert hgb.n_iter_ == 100  # a fixed number of iterations instead of early stopping
     assert (hgb.early_stopping, hgb.max_iter) == (True, 1000)  # the parameters are left as set
+
+
+@pytest.mark.parametrize(
+    ("y", "fraction", "classification", "expected"),
+    [
+        (list(range(19)), 0.1, False, False),  # fewer than 20 rows
+        (list(range(20)), 0.1, False, True),
+        (["a"] * 10 + ["b"] * 10, 0.1, True, True),
+        (["a"] * 19 + ["b"], 0.1, True, False),  # a class with one row cannot be stratified
+        (["a"] * 10 + ["b"] * 10, 0.05, True, False),  # one validation row for two classes
+        ([c for c in "abcdefghij" for _ in range(2)], 0.5, True, True),
+        ([c for c in "abcdefghij" for _ in range(2)], 0.4, True, False),  # 8 rows, 10 classes
+        ([c for c in "abcdefghij" for _ in range(2)], 0.6, True, False),  # 8 training rows
+    ],
+)
+def test_can_split_validation(
+    y: list[Any], fraction: float, classification: bool, expected: bool
+) -> None:
+    """The one rule (shared with the LightGBM plugin) for when early stopping has a split."""
+    assert can_split_validation(np.array(y), fraction, classification=classification) is expected
+    assert can_split_validation(y, fraction, classification=classification) is expected
+
+
+def test_hist_gradient_boosting_uses_the_core_split_rule() -> None:
+    from automl_sklearn import estimators
+
+    assert estimators.can_split_validation is can_split_validation
 
 
 @pytest.mark.parametrize(

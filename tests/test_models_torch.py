@@ -66,6 +66,7 @@ def test_spec_record(spec: ModelSpec) -> None:
     assert spec.params().device == "auto"
 
 
+@pytest.mark.slow  # the whole plugin contract: fits on every task
 def test_spec_honours_the_model_contract(spec: ModelSpec) -> None:
     check_model_spec(spec, trials=2)
 

@@ -13,8 +13,7 @@ from click.testing import CliRunner
 
 from automl import DataError, PluginRegistry, RecipeError, load_model, load_recipe
 from automl.cli import cli
-from automl.data.prepare import prepare, with_test_rows
-from automl.data.preprocess import build_pipeline, category_levels
+from automl.data import build_pipeline, category_levels, prepare, read_source, with_test_rows
 from automl.data.types import convert, infer_type, infer_types
 from automl.runner import run, with_overrides
 
@@ -245,6 +244,7 @@ def _mixed_csv(path: Path, rows: int = 300, seed: int = 3) -> pd.DataFrame:
     return frame
 
 
+@pytest.mark.slow
 def test_run_on_mixed_data_predicts_on_raw_rows(tmp_path: Path) -> None:
     raw = _mixed_csv(tmp_path / "mixed.csv")
     (tmp_path / "mixed.yaml").write_text(MIXED_RECIPE)
@@ -278,6 +278,7 @@ def test_run_on_mixed_data_predicts_on_raw_rows(tmp_path: Path) -> None:
         model.predict(rows.assign(spend="lots"))
 
 
+@pytest.mark.slow
 def test_test_source_replaces_the_holdout(tmp_path: Path) -> None:
     _mixed_csv(tmp_path / "mixed.csv", seed=3)
     _mixed_csv(tmp_path / "test.csv", rows=80, seed=4)
@@ -288,7 +289,7 @@ def test_test_source_replaces_the_holdout(tmp_path: Path) -> None:
     result = run(
         load_recipe(tmp_path / "mixed.yaml", PluginRegistry.discover()), run_dir=tmp_path / "run"
     )
-    summary = result.summary
+    summary = result.summary.to_dict()
     assert summary["data"]["training_rows"] == 300
     assert summary["data"]["holdout_rows"] == 80
     assert summary["data"]["test_source"]["rows"] == 80
@@ -324,6 +325,7 @@ def test_profile_command(tmp_path: Path) -> None:
     assert document["target"] == "churned"
 
 
+@pytest.mark.slow
 def test_run_overrides_columns_from_the_recipe(tmp_path: Path) -> None:
     _mixed_csv(tmp_path / "mixed.csv")
     recipe = MIXED_RECIPE.replace(
@@ -349,6 +351,12 @@ class LeakyParams(Params):
 def read(params, context):
     if params.how == "runtime":
         raise RuntimeError(f"server refused token {params.token}")
+    if params.how == "empty":
+        import pandas as pd
+
+        return pd.DataFrame()
+    if params.how == "list":
+        return []
     raise DataError(f"bad token {params.token}")
 
 
@@ -362,8 +370,6 @@ def automl_register_data_sources():
 def test_source_errors_never_show_secrets(
     tmp_path: Path, site: object, how: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from automl.data.load import load_frame
-
     site.add("automl-leaky", {"automl_leaky": LEAKY_SOURCE}, {"leaky": "automl_leaky"})  # type: ignore[attr-defined]
     monkeypatch.setenv("API_TOKEN", "tok-very-secret-123")
     recipe = tmp_path / "r.yaml"
@@ -371,10 +377,37 @@ def test_source_errors_never_show_secrets(
         f"data:\n  source: {{type: leaky, token: '${{API_TOKEN}}', how: {how}}}\n  target: y\n"
     )
     resolved = load_recipe(recipe, PluginRegistry.discover())
+    source = resolved.data_source
     with pytest.raises(DataError) as caught:
-        load_frame(resolved)
+        read_source(
+            source.component,
+            source.params,
+            base_dir=tmp_path,
+            where=source.path,
+            scrub=resolved.scrub,
+        )
     assert "tok-very-secret-123" not in str(caught.value)
     assert "***" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("runtime", r"^data source 'leaky' \(.+\) failed: RuntimeError: server refused token t-1$"),
+        (
+            "empty",
+            r"^data source 'leaky' \(data\.test_source\) returned no rows: the data is empty$",
+        ),
+        ("list", r"^data source 'leaky' returned list, not a pandas DataFrame \(a bug in .+\)$"),
+    ],
+)
+def test_source_results_are_checked(tmp_path: Path, site: object, how: str, message: str) -> None:
+    site.add("automl-leaky", {"automl_leaky": LEAKY_SOURCE}, {"leaky": "automl_leaky"})  # type: ignore[attr-defined]
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"data:\n  source: {{type: leaky, token: t-1, how: {how}}}\n  target: y\n")
+    source = load_recipe(recipe, PluginRegistry.discover()).data_source
+    with pytest.raises(DataError, match=message):
+        read_source(source.component, source.params, base_dir=tmp_path, where="data.test_source")
 
 
 def test_no_false_leakage_warning_in_regression() -> None:

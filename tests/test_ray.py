@@ -32,11 +32,13 @@ search: {n_trials: 8, cv: 3, seed: 0}
 execution: {backend: ray}
 """
 
+pytestmark = pytest.mark.slow
+
 
 def test_end_to_end_on_the_cluster(ray_cluster: object, tmp_path: Path) -> None:
     result = run_recipe(churn_recipe(tmp_path, extra=RAY_FAST), tmp_path / "run")
-    assert result.summary["status"] == "finished"
-    assert result.summary["trials"]["finished"] == 8
+    assert result.summary.status == "finished"
+    assert result.summary.trials.finished == 8
     assert (result.run_dir / "model" / "MLmodel").is_file()
     trials = run_study(result.run_dir).trials
     assert all(
@@ -71,7 +73,7 @@ def test_pruning_across_workers(ray_cluster: object, tmp_path: Path) -> None:
     ]
     assert pruned
     assert all(len(t.user_attrs["scores"]["roc_auc"]["folds"]) < 4 for t in pruned)
-    assert result.summary["trials"]["pruned"] == len(pruned)
+    assert result.summary.trials.pruned == len(pruned)
 
 
 def test_failing_trials_are_recorded(ray_cluster: object, tmp_path: Path) -> None:
@@ -137,7 +139,7 @@ def test_killed_worker_fails_its_trial_which_runs_again(
     retry = [t for t in trials if t.user_attrs.get("retry_of") == died[0].number]
     assert len(retry) == 1
     assert retry[0].state == optuna.trial.TrialState.COMPLETE
-    assert result.summary["status"] == "finished"
+    assert result.summary.status == "finished"
 
 
 def test_removed_node_fails_its_trials_and_the_search_completes(
@@ -177,7 +179,7 @@ def test_removed_node_fails_its_trials_and_the_search_completes(
     assert died
     assert all(t.user_attrs["error"].startswith("worker died") for t in died)
     assert any(t.user_attrs.get("retry_of") == died[0].number for t in trials)
-    assert result.summary["status"] == "finished"
+    assert result.summary.status == "finished"
     assert result.leaderboard.best is not None
 
 

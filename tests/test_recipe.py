@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from automl import PluginRegistry, RecipeError, load_recipe
+from automl import SECRET_PLACEHOLDER, PluginRegistry, RecipeError, Scrubber, load_recipe
+from automl.options import Backend, Pruner, Sampler, names
 from automl.recipe import ChoiceDimension, FixedDimension, RangeDimension, parse_recipe
 
 MINIMAL = """
@@ -433,6 +435,45 @@ def test_plugin_messages_are_scrubbed(registry: PluginRegistry) -> None:
     problems = _problems(text, registry, env={"PW": secret})
     assert problems
     assert all(secret not in problem for problem in problems)
+
+
+def test_environment_values_are_scrubbed_from_any_text(registry: PluginRegistry) -> None:
+    secret = "pa55word-xyz"
+    text = MINIMAL + 'search: {storage: "postgresql://bob:${PW}@db/optuna"}\n'
+    resolved = parse_recipe(text, registry=registry, env={"PW": secret})
+    assert resolved.scrub(f"cannot connect with {secret}") == "cannot connect with ***"
+
+
+def test_scrubber_hides_longer_secrets_first_and_ignores_short_ones() -> None:
+    scrub = Scrubber(["abc", "abcdef", "on", None, ""])
+    assert SECRET_PLACEHOLDER == "***"
+    assert scrub("abcdef, abc, on") == "***, ***, on"
+    assert (
+        scrub.error(ValueError("no access for abc\ntraceback")) == "ValueError: no access for ***"
+    )
+    assert scrub.error(KeyError()) == "KeyError"
+    assert len(scrub.error(ValueError("x" * 500))) == len("ValueError: ") + 300
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "choices"),
+    [
+        ("search", "sampler", Sampler),
+        ("search", "pruner", Pruner),
+        ("execution", "backend", Backend),
+    ],
+)
+def test_named_choices_are_the_options(
+    registry: PluginRegistry, section: str, key: str, choices: type[enum.StrEnum]
+) -> None:
+    for value in names(choices):
+        resolved = parse_recipe(
+            MINIMAL + f"{section}: {{{key}: {value}}}\n", registry=registry, env={}
+        )
+        chosen = getattr(getattr(resolved.recipe, section), key)
+        assert chosen == value
+        assert type(chosen) is str  # plain strings, in the recipe and in its dumps
+        assert type(resolved.recipe.model_dump()[section][key]) is str
 
 
 def test_recipe_models_are_immutable(registry: PluginRegistry) -> None:

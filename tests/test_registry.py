@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from automl import PluginError, PluginRegistry
+from automl.records import RunStatus, RunSummary
 from automl.specs import ComponentKind
 from tests.conftest import SiteDir
 
@@ -265,7 +266,7 @@ def automl_after_trial(trial):
 
 @hookimpl
 def automl_after_run(recipe, run_dir, summary):
-    CALLS.append(("after_run", recipe, summary["status"]))
+    CALLS.append(("after_run", recipe, summary.status))
 """
 
 FAILING_OBSERVER = """
@@ -287,7 +288,8 @@ def test_lifecycle_observers_are_called_in_isolation(site: SiteDir, tmp_path: Pa
     registry = PluginRegistry.discover()
     registry.before_run(recipe="R", run_dir=tmp_path)
     registry.after_trial(recipe="R", trial={"number": 7, "state": "COMPLETE"})
-    registry.after_run(recipe="R", run_dir=tmp_path, summary={"status": "finished"})
+    summary = RunSummary(recipe="R", status=RunStatus.FINISHED)
+    registry.after_run(recipe="R", run_dir=tmp_path, summary=summary)
     import watch_plugin
 
     # Implementations take only the arguments they name.
@@ -369,3 +371,26 @@ def test_every_hook_is_documented() -> None:
     for name in hooks:
         assert getattr(hookspecs, name).__doc__, name
         assert f"`{name}`" in docs, name
+
+
+def test_public_import_paths_and_logger() -> None:
+    """The registry package re-exports its records; its modules log as ``automl.registry``."""
+    from automl import registry
+    from automl.registry import manager, plugins
+
+    assert registry.PluginRegistry is manager.PluginRegistry
+    for name in ("Component", "PluginInfo", "PluginProblem", "ENTRY_POINT_GROUP"):
+        assert getattr(registry, name) is getattr(plugins, name)
+    assert manager.logger.name == "automl.registry"
+
+
+@pytest.mark.parametrize(
+    ("value", "autoload"), [("", True), ("0", True), ("1", False), ("TRUE", False), ("on", False)]
+)
+def test_autoload_switch_values(
+    monkeypatch: pytest.MonkeyPatch, value: str, autoload: bool
+) -> None:
+    from automl.registry.plugins import autoload_from_env
+
+    monkeypatch.setenv("AUTOML_DISABLE_PLUGIN_AUTOLOAD", value)
+    assert autoload_from_env() is autoload

@@ -13,8 +13,15 @@ import optuna
 import pandas as pd
 import pytest
 
-from automl import DataError, ExecutorError, PluginRegistry, RecipeError, load_model, load_recipe
-from automl.leaderboard import Leaderboard
+from automl import (
+    DataError,
+    ModelError,
+    PluginRegistry,
+    RecipeError,
+    load_model,
+    load_recipe,
+)
+from automl.rundir import read_leaderboard
 from tests.conftest import SiteDir
 from tests.run_helpers import (
     board,
@@ -33,6 +40,7 @@ execution: {workers: 1}
 """
 
 
+@pytest.mark.slow
 def test_run_writes_everything(tmp_path: Path) -> None:
     recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
     result = run_recipe(recipe, tmp_path / "run")
@@ -59,13 +67,20 @@ def test_run_writes_everything(tmp_path: Path) -> None:
     assert 0.5 < summary["holdout"]["roc_auc"] <= 1.0
     assert set(summary["holdout"]) == {"roc_auc", "accuracy", "log_loss"}
     # The leaderboard: every completed trial, ranked by the primary metric.
-    board = Leaderboard.read(run_dir)
-    values = [row["roc_auc_mean"] for row in board.rows]
+    board = read_leaderboard(run_dir)
+    values = [row.mean("roc_auc") for row in board.rows]
     assert values == sorted(values, reverse=True)
-    assert [row["rank"] for row in board.rows] == list(range(1, len(board.rows) + 1))
+    assert [row.rank for row in board.rows] == list(range(1, len(board.rows) + 1))
     best = board.rows[0]
-    assert best["trial"] == summary["best_trial"]["number"]
-    assert best["holdout_roc_auc"] == summary["holdout"]["roc_auc"]
+    assert best.trial == summary["best_trial"]["number"]
+    assert best.holdout["roc_auc"] == summary["holdout"]["roc_auc"]
+    assert best.std("roc_auc") is not None
+    assert best.mean("accuracy") is not None
+    assert best.mean("log_loss") is not None
+    assert best.fit_time is not None
+    assert best.predict_time_per_1000 is not None
+    assert best.params is not None
+    csv = pd.read_csv(run_dir / "leaderboard.csv")
     for key in (
         "roc_auc_std",
         "accuracy_mean",
@@ -74,9 +89,8 @@ def test_run_writes_everything(tmp_path: Path) -> None:
         "predict_time_per_1000",
         "params",
     ):
-        assert key in best
-    csv = pd.read_csv(run_dir / "leaderboard.csv")
-    assert list(csv["trial"]) == [row["trial"] for row in board.rows]
+        assert key in csv.columns
+    assert list(csv["trial"]) == [row.trial for row in board.rows]
     # Every model's default configuration ran first, cheapest first.
     study = run_study(run_dir)
     first = [t.user_attrs["model"] for t in study.trials[:3]]
@@ -99,6 +113,7 @@ def test_run_writes_everything(tmp_path: Path) -> None:
     assert (run_dir / "recipe.yaml").read_text() == recipe.read_text()
 
 
+@pytest.mark.slow
 def test_same_seed_same_leaderboard(tmp_path: Path) -> None:
     recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
     run_recipe(recipe, tmp_path / "a")
@@ -106,6 +121,7 @@ def test_same_seed_same_leaderboard(tmp_path: Path) -> None:
     assert board(tmp_path / "a") == board(tmp_path / "b")
 
 
+@pytest.mark.slow
 def test_deterministic_mode_with_two_workers(tmp_path: Path) -> None:
     extra = FAST_MODELS.replace(
         "execution: {workers: 1}", "execution: {workers: 2, deterministic: true}"
@@ -116,6 +132,7 @@ def test_deterministic_mode_with_two_workers(tmp_path: Path) -> None:
     assert board(tmp_path / "a") == board(tmp_path / "b")
 
 
+@pytest.mark.slow
 def test_resume_keeps_finished_trials(tmp_path: Path) -> None:
     recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
     run_dir = tmp_path / "run"
@@ -133,6 +150,7 @@ def test_resume_keeps_finished_trials(tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.slow
 def test_kill_9_loses_nothing_finished(tmp_path: Path, site: SiteDir) -> None:
     install_test_models(site)
     extra = """
@@ -165,9 +183,10 @@ def test_kill_9_loses_nothing_finished(tmp_path: Path, site: SiteDir) -> None:
     interrupted = [t for t in trials if t.user_attrs.get("interrupted")]
     retried = [t for t in trials if "retry_of" in t.user_attrs]
     assert {t.user_attrs["retry_of"] for t in retried} == {t.number for t in interrupted}
-    assert result.summary["trials"]["finished"] == len(kept) + 2
+    assert result.summary.trials.finished == len(kept) + 2
 
 
+@pytest.mark.slow
 def test_failing_model_fails_its_trials_only(tmp_path: Path, site: SiteDir) -> None:
     install_test_models(site)
     extra = """
@@ -181,10 +200,11 @@ def test_failing_model_fails_its_trials_only(tmp_path: Path, site: SiteDir) -> N
     ]
     assert failed
     assert all(t.user_attrs["error"] == "ValueError: boom" for t in failed)
-    assert {row["model"] for row in result.leaderboard.rows} == {"logistic_regression"}
-    assert result.summary["trials"]["failed"] == len(failed)
+    assert {row.model for row in result.leaderboard.rows} == {"logistic_regression"}
+    assert result.summary.trials.failed == len(failed)
 
 
+@pytest.mark.slow
 def test_a_dead_worker_fails_its_trial_which_runs_once_more(tmp_path: Path, site: SiteDir) -> None:
     install_test_models(site)
     extra = """
@@ -207,12 +227,13 @@ def test_a_dead_worker_fails_its_trial_which_runs_once_more(tmp_path: Path, site
     # A retry that dies again is not retried a second time.
     assert not [t for t in trials if t.user_attrs.get("retry_of") == retries[0].number]
     assert result.leaderboard.best is not None
-    assert result.leaderboard.best["model"] == "logistic_regression"
+    assert result.leaderboard.best.model == "logistic_regression"
     # The attempt whose worker died does not use up the budget: every retry ran.
     assert not [t for t in trials if t.state == optuna.trial.TrialState.WAITING]
-    assert result.summary["trials"]["finished"] == 5
+    assert result.summary.trials.finished == 5
 
 
+@pytest.mark.slow
 def test_every_trial_failing_is_a_clear_error(tmp_path: Path, site: SiteDir) -> None:
     install_test_models(site)
     extra = """
@@ -221,7 +242,7 @@ def test_every_trial_failing_is_a_clear_error(tmp_path: Path, site: SiteDir) -> 
     execution: {workers: 1}
     """
     with pytest.raises(
-        ExecutorError, match=r"every trial failed \(3 trials\).*\(3 of them\): ValueError: no luck"
+        ModelError, match=r"every trial failed \(3 trials\).*\(3 of them\): ValueError: no luck"
     ):
         run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     summary = json.loads((tmp_path / "run" / "run.json").read_text())
@@ -229,6 +250,7 @@ def test_every_trial_failing_is_a_clear_error(tmp_path: Path, site: SiteDir) -> 
     assert "no luck" in summary["message"]
 
 
+@pytest.mark.slow
 def test_bad_configurations_are_pruned(tmp_path: Path, site: SiteDir) -> None:
     install_test_models(site)
     extra = """
@@ -249,10 +271,11 @@ def test_bad_configurations_are_pruned(tmp_path: Path, site: SiteDir) -> None:
         for state, group in (("pruned", pruned), ("complete", complete[1:]))
     }
     assert mean_flip["pruned"] > mean_flip["complete"]
-    assert result.summary["trials"]["pruned"] == len(pruned)
-    assert result.leaderboard.rows[0]["params"]["flip"] < 0.2
+    assert result.summary.trials.pruned == len(pruned)
+    assert result.leaderboard.rows[0].params["flip"] < 0.2
 
 
+@pytest.mark.slow
 def test_time_budget_stops_running_trials(tmp_path: Path, site: SiteDir) -> None:
     install_test_models(site)
     extra = """
@@ -266,7 +289,7 @@ def test_time_budget_stops_running_trials(tmp_path: Path, site: SiteDir) -> None
     assert result.stopped_by == "time_budget"
     # The promise is the budget plus about 10 %; allow for a loaded test machine.
     assert elapsed < 8 * 1.1 + 3, elapsed
-    assert result.summary["timings"]["total"] < 8 * 1.1 + 1
+    assert result.summary.timings["total"] < 8 * 1.1 + 1
     trials = run_study(result.run_dir).trials
     assert any(t.user_attrs.get("interrupted") for t in trials)
     assert not any(t.state == optuna.trial.TrialState.RUNNING for t in trials)
@@ -276,6 +299,7 @@ def test_time_budget_stops_running_trials(tmp_path: Path, site: SiteDir) -> None
     ("recipe_name", "task", "metric"),
     [("plants.yaml", "multiclass", "log_loss"), ("housing.yaml", "regression", "rmse")],
 )
+@pytest.mark.slow
 def test_task_is_inferred(tmp_path: Path, recipe_name: str, task: str, metric: str) -> None:
     from tests.conftest import ROOT
 
@@ -291,8 +315,8 @@ def test_task_is_inferred(tmp_path: Path, recipe_name: str, task: str, metric: s
     )
     recipe.write_text(source + f"models: {models}\nexecution: {{workers: 1}}\n")
     result = run_recipe(recipe, tmp_path / "run", n_trials=3)
-    assert result.summary["task"] == task
-    assert result.summary["metric"] == metric
+    assert result.summary.task == task
+    assert result.summary.metric == metric
 
 
 def test_model_for_the_wrong_inferred_task(tmp_path: Path) -> None:
@@ -358,6 +382,7 @@ def _postgres_reachable() -> bool:
     not _postgres_reachable(),
     reason="PostgreSQL is not reachable at 127.0.0.1:5432 (database test)",
 )
+@pytest.mark.slow
 def test_study_in_a_shared_database(tmp_path: Path) -> None:
     """search.storage puts the study in PostgreSQL; a second run of the recipe resumes it."""
     name = f"automl-test-{os.getpid()}-{time.time_ns()}"
@@ -381,10 +406,11 @@ def test_study_in_a_shared_database(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("sampler", ["random", "cmaes", "gp"])
+@pytest.mark.slow
 def test_other_samplers(tmp_path: Path, sampler: str) -> None:
     extra = FAST_MODELS.replace("seed: 0}", f"seed: 0, sampler: {sampler}}}")
     result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
-    assert result.summary["trials"]["finished"] == 8
+    assert result.summary.trials.finished == 8
 
 
 def test_a_second_driver_on_the_same_run_dir_is_refused(tmp_path: Path) -> None:
@@ -413,6 +439,7 @@ def test_default_run_dirs_never_collide(tmp_path: Path) -> None:
     assert second.parent == first.parent
 
 
+@pytest.mark.slow
 def test_a_refused_resume_leaves_the_earlier_run_untouched(tmp_path: Path) -> None:
     recipe = churn_recipe(tmp_path, extra=FAST_MODELS)
     run_dir = tmp_path / "run"
@@ -432,6 +459,7 @@ def test_a_refused_resume_leaves_the_earlier_run_untouched(tmp_path: Path) -> No
         run_recipe(tmp_path / "changed.yaml", run_dir, n_trials=3)
 
 
+@pytest.mark.slow
 def test_model_failing_on_the_holdout_falls_back_to_the_next(tmp_path: Path, site: SiteDir) -> None:
     install_test_models(site)
     extra = """
@@ -440,9 +468,9 @@ def test_model_failing_on_the_holdout_falls_back_to_the_next(tmp_path: Path, sit
     execution: {workers: 1}
     """
     result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
-    assert result.leaderboard.rows[0]["model"] == "holdout_bomb"  # best in cross-validation
-    assert result.summary["status"] == "finished"
-    assert result.summary["best_trial"]["model"] == "coin"  # the one that could be refitted
+    assert result.leaderboard.rows[0].model == "holdout_bomb"  # best in cross-validation
+    assert result.summary.status == "finished"
+    assert result.summary.best_trial.model == "coin"  # the one that could be refitted
 
 
 DEPLOYERS = """
@@ -473,6 +501,7 @@ def automl_register_deployers():
 """
 
 
+@pytest.mark.slow
 def test_deployers_run_on_the_package(tmp_path: Path, site: SiteDir) -> None:
     site.add(
         "automl-test-deployers",
@@ -491,6 +520,7 @@ def test_deployers_run_on_the_package(tmp_path: Path, site: SiteDir) -> None:
     assert deployments[1]["error"] == "RuntimeError: registry unreachable"
 
 
+@pytest.mark.slow
 def test_deterministic_mode_keeps_finished_trials_at_the_deadline(
     tmp_path: Path, site: SiteDir
 ) -> None:

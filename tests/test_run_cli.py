@@ -29,6 +29,7 @@ def _invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recipe", RECIPES, ids=[p.stem for p in RECIPES])
 def test_example_recipes_run(recipe: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     if recipe.stem == "http_example":
@@ -47,6 +48,7 @@ def test_example_recipes_run(recipe: Path, tmp_path: Path, request: pytest.Fixtu
     assert len(summary["model_sha256"]) == 64
 
 
+@pytest.mark.slow
 def test_leaderboard_command(tmp_path: Path) -> None:
     recipe = churn_recipe(
         tmp_path, extra="models: [logistic_regression, decision_tree]\nsearch: {cv: 3}\n"
@@ -91,6 +93,7 @@ def test_run_errors_exit_with_their_codes(tmp_path: Path) -> None:
     assert "cannot reach the Ray cluster at 127.0.0.1:1" in err
 
 
+@pytest.mark.slow
 def test_sigterm_stops_cleanly_and_the_run_resumes(tmp_path: Path, site: SiteDir) -> None:
     install_test_models(site)
     extra = """
@@ -123,6 +126,7 @@ def test_sigterm_stops_cleanly_and_the_run_resumes(tmp_path: Path, site: SiteDir
     assert summary["resumed"] is True
 
 
+@pytest.mark.slow
 def test_ctrl_c_to_the_process_group_prints_no_tracebacks(tmp_path: Path, site: SiteDir) -> None:
     """A terminal's Ctrl-C reaches the driver and its workers; only the driver answers."""
     install_test_models(site)

@@ -48,7 +48,7 @@ class TypedParams(Params):
         pytest.param(
             {"params": TypedParams}, "may not have a field named 'type'", id="params-type-field"
         ),
-        pytest.param({"api_version": 2}, "targets plugin API version 2", id="future-api"),
+        pytest.param({"api_version": 3}, "targets plugin API version 3", id="future-api"),
     ],
 )
 def test_invalid_records_are_refused(fields: dict[str, Any], message: str) -> None:
@@ -66,7 +66,7 @@ def test_record_defaults_and_task_support() -> None:
     spec = DataSourceSpec(name="my_source", description="Reads things", factory=_noop)
     assert spec.kind is ComponentKind.DATA_SOURCE
     assert spec.params is NoParams
-    assert spec.api_version == 1
+    assert spec.api_version == 2
     assert spec.tasks == frozenset(Task)
     only_binary = ModelSpec(name="m", description="d", factory=_noop, tasks={"binary"})
     assert only_binary.tasks == frozenset({Task.BINARY})
@@ -91,3 +91,24 @@ def test_source_context_resolves_relative_paths(tmp_path: Any) -> None:
     context = SourceContext(base_dir=tmp_path)
     assert context.resolve_path("data/x.csv") == tmp_path / "data" / "x.csv"
     assert context.resolve_path("/abs/x.csv").as_posix() == "/abs/x.csv"
+
+
+def test_one_task_type() -> None:
+    """Records, the model package and the public API share the one Task enum."""
+    import automl
+    from automl import package, specs, tasks
+
+    assert automl.Task is specs.Task is package.Task is tasks.Task
+    assert package.TASKS == ("binary", "multiclass", "regression")
+    assert specs.ALL_TASKS == automl.ALL_TASKS == frozenset(Task)
+    assert automl.CLASSIFICATION_TASKS == {Task.BINARY, Task.MULTICLASS}
+
+
+def test_specs_reexports_params_and_tasks() -> None:
+    """``automl.specs`` keeps exporting what moved to ``automl.params`` and ``automl.tasks``."""
+    from automl import params, specs, tasks
+
+    for name in params.__all__:
+        assert getattr(specs, name) is getattr(params, name)
+    for name in tasks.__all__:
+        assert getattr(specs, name) is getattr(tasks, name)

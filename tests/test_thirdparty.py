@@ -19,6 +19,9 @@ import pytest
 
 from tests.conftest import EXAMPLE_PLUGIN, ROOT
 
+# pip builds and installs the distribution, then every test starts `automl` in a subprocess.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def installed_example(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -1,1 +1,59 @@
-"""Data: loading from a source plugin, checks, task inference, splits and preprocessing."""
+"""Data: reading a source, checks and cleaning, column kinds, the profile, and preprocessing.
+
+The public API of the data layer::
+
+    from automl.data import read_source, prepare, with_test_rows, build_pipeline
+
+Importing this package does not import pandas; the preprocessing names (which need
+scikit-learn) load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from automl.data.holdout import with_test_rows
+from automl.data.load import fingerprint, read_source
+from automl.data.prepare import prepare
+from automl.data.profile import DataProfile
+from automl.data.table import TrainingTable
+from automl.data.target import infer_task
+from automl.data.types import ColumnKind
+
+if TYPE_CHECKING:
+    from automl.data.preprocess import build_pipeline, category_levels
+
+# Importing automl.data.preprocess imports scikit-learn.
+_LAZY = {
+    "build_pipeline": "automl.data.preprocess",
+    "category_levels": "automl.data.preprocess",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'automl.data' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "ColumnKind",
+    "DataProfile",
+    "TrainingTable",
+    "build_pipeline",
+    "category_levels",
+    "fingerprint",
+    "infer_task",
+    "prepare",
+    "read_source",
+    "with_test_rows",
+]

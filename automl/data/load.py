@@ -1,80 +1,90 @@
-"""Loading the recipe's data source, and the checks every training table must pass."""
+"""Reading a data source through its plugin, and fingerprinting the table it returns."""
 
 from __future__ import annotations
 
 import hashlib
-import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import AutomlError, DataError
-from automl.specs import SourceContext, Task
+from automl.specs import SourceContext
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from automl.recipe import ResolvedRecipe
-
-logger = logging.getLogger(__name__)
-
-MAX_MULTICLASS_INTEGER_LEVELS = 20
-"""An integer target with at most this many distinct values (and few per row) is a class label."""
+    from automl.registry import Component
+    from automl.specs import Params
 
 
-def load_frame(resolved: ResolvedRecipe, *, test: bool = False) -> pd.DataFrame:
-    """Read the recipe's data source (or, with ``test``, its ``data.test_source``).
+def _unchanged(text: str) -> str:
+    return text
+
+
+def read_source(
+    component: Component,
+    params: Params,
+    *,
+    base_dir: Path,
+    where: str = "data.source",
+    scrub: Callable[[str], str] = _unchanged,
+) -> pd.DataFrame:
+    """Call a data source's factory and check that it returned a non-empty table.
+
+    Args:
+        component: The registered data source (its spec and the plugin providing it).
+        params: The source's validated parameters.
+        base_dir: The folder relative paths resolve against.
+        where: Where the source is written in the recipe (``data.source``,
+            ``data.test_source``), for messages.
+        scrub: Hides secret values (those that came from the environment) in error messages;
+            by default messages are kept as they are.
 
     Raises:
         DataError: the source failed, or returned something other than a non-empty DataFrame.
     """
     import pandas as pd
 
-    source = resolved.test_source if test else resolved.data_source
-    if source is None:
-        raise ValueError("the recipe has no data.test_source")
-    spec = source.component.spec
+    name = component.name
     try:
-        frame = spec.factory(source.params, SourceContext(base_dir=resolved.base_dir))
+        frame = component.spec.factory(params, SourceContext(base_dir=base_dir))
     except DataError as exc:
-        raise DataError(resolved.scrub(str(exc))) from None
+        raise DataError(scrub(str(exc))) from None
     except AutomlError:
         raise
     except Exception as exc:
-        detail = resolved.scrub(
-            f"{type(exc).__name__}: {exc}"
-        )  # a plugin's message may quote a secret
-        raise DataError(
-            f"data source {source.name!r} ({source.component.plugin}) failed: {detail}"
-        ) from None
+        detail = scrub(f"{type(exc).__name__}: {exc}")  # a plugin's message may quote a secret
+        raise DataError(f"data source {name!r} ({component.plugin}) failed: {detail}") from None
     if not isinstance(frame, pd.DataFrame):
         raise DataError(
-            f"data source {source.name!r} returned {type(frame).__name__}, not a pandas DataFrame "
-            f"(a bug in {source.component.plugin})"
+            f"data source {name!r} returned {type(frame).__name__}, not a pandas DataFrame "
+            f"(a bug in {component.plugin})"
         )
     if frame.empty:
-        raise DataError(
-            f"data source {source.name!r} ({source.path}) returned no rows: the data is empty"
-        )
+        raise DataError(f"data source {name!r} ({where}) returned no rows: the data is empty")
     return frame
 
 
-def infer_task(target: pd.Series) -> Task:
-    """Binary for two distinct values, multiclass for text/bool/few integer levels, else regression."""
-    import pandas as pd
+def load_frame(resolved: ResolvedRecipe, *, test: bool = False) -> pd.DataFrame:
+    """Read the recipe's data source (or, with ``test``, its ``data.test_source``).
 
-    values = target.dropna()
-    distinct = values.nunique()
-    if distinct == 2:
-        return Task.BINARY
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        return Task.MULTICLASS
-    integral = pd.api.types.is_integer_dtype(values) or bool((values == values.round()).all())
-    if (
-        integral
-        and distinct <= MAX_MULTICLASS_INTEGER_LEVELS
-        and distinct <= max(3, len(values) // 5)
-    ):
-        return Task.MULTICLASS
-    return Task.REGRESSION
+    A wrapper around :func:`read_source` kept until the runner calls that directly.
+
+    Raises:
+        DataError: the source failed, or returned something other than a non-empty DataFrame.
+    """
+    source = resolved.test_source if test else resolved.data_source
+    if source is None:
+        raise ValueError("the recipe has no data.test_source")
+    return read_source(
+        source.component,
+        source.params,
+        base_dir=resolved.base_dir,
+        where=source.path,
+        scrub=resolved.scrub,
+    )
 
 
 def fingerprint(frame: pd.DataFrame) -> dict[str, Any]:

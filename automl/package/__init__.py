@@ -44,10 +44,11 @@ from __future__ import annotations
 
 from automl.package.checksums import package_digest, verify_package
 from automl.package.environment import _requirements_text as _requirements_text
-from automl.package.layout import CHECKSUMS_FILE, FORMAT_VERSION, PACKAGE_FILES, TASKS, Task
+from automl.package.layout import CHECKSUMS_FILE, FORMAT_VERSION, PACKAGE_FILES, TASKS
 from automl.package.load import load_model
 from automl.package.model import ModelPackage
 from automl.package.write import write_package
+from automl.tasks import Task
 
 # _requirements_text is private: it is imported here for the tests.
 

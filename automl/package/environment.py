@@ -8,8 +8,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from automl import __version__
 from automl.package.layout import REQUIREMENTS_FILE
+from automl.version import __version__
 
 logger = logging.getLogger("automl.package")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from automl.tasks import Task
 
 FORMAT_VERSION = 1
 """Version of the package layout; :func:`load_model` refuses packages of a newer version."""
@@ -34,7 +34,7 @@ PACKAGE_FILES: tuple[str, ...] = (
 )
 """Every file a package holds besides ``CHECKSUMS.sha256``; each must be listed there."""
 
-Task = Literal["binary", "multiclass", "regression"]
-TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
+TASKS: tuple[str, ...] = tuple(task.value for task in Task)
+"""The task names a package's ``data/schema.json`` may hold (the values of :class:`Task`)."""
 
 _PICKLE_PROTOCOL = 5

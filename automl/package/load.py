@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from automl import __version__
 from automl.errors import PackageError
 from automl.package.checksums import _package_error, _sha256_file, _verify
 from automl.package.environment import _warn_on_version_differences
@@ -21,6 +20,7 @@ from automl.package.layout import (
 )
 from automl.package.model import ModelPackage
 from automl.package.pickling import _unpickle
+from automl.version import __version__
 
 logger = logging.getLogger("automl.package")
 

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from automl import __version__
 from automl.package.layout import (
     _PICKLE_PROTOCOL,
     FORMAT_VERSION,
@@ -20,6 +19,7 @@ from automl.package.layout import (
     SERVING_EXAMPLE_FILE,
 )
 from automl.package.schema import _Feature
+from automl.version import __version__
 
 _LOADER_SOURCE = '''\
 """MLflow pyfunc loader of an automl model package (written by automl; do not edit).

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from automl import __version__
 from automl.errors import PackageError
 from automl.package.atomic import _check_replaceable, _fsync_dir, _replace, _write
 from automl.package.checksums import _checksums_text
@@ -41,12 +40,13 @@ from automl.package.layout import (
     REQUIREMENTS_FILE,
     SCHEMA_FILE,
     SERVING_EXAMPLE_FILE,
-    Task,
 )
 from automl.package.load import load_model
 from automl.package.pickling import _write_pipeline
 from automl.package.pyfunc import _LOADER_SOURCE, _mlmodel_text
 from automl.package.schema import _check_classes, _check_frames, _Feature
+from automl.tasks import Task
+from automl.version import __version__
 
 logger = logging.getLogger("automl.package")
 
@@ -171,6 +171,8 @@ def write_package(
     """
     final = Path(path)
     labels = _check_classes(task, classes)
+    # Files hold the task's name: a Task member is written as its plain string value.
+    task = Task(task).value
     example, features = _check_frames(input_example, reference_sample, target)
     metadata_text = _json_text(dict(metadata), "metadata")
 

@@ -11,12 +11,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from automl.errors import RecipeError, RecipeIssue
-from automl.registry import did_you_mean
+from automl.naming import did_you_mean
+from automl.secrets import Scrubber
 
 Loc = tuple[str | int, ...]
 
 _MAX_ECHO = 80
-_MIN_SECRET_LENGTH = 3  # shorter values ("1", "on") would blank out ordinary words
 
 
 def format_loc(loc: Loc) -> str:
@@ -52,9 +52,7 @@ class IssueCollector:
         self._explained: set[Loc] = set()
         self._lines = lines
         self._secret_locs = set(secret_locs)
-        self._secret_values = sorted(
-            (v for v in secret_values if len(v) >= _MIN_SECRET_LENGTH), key=len, reverse=True
-        )
+        self._scrubber = Scrubber(secret_values)
 
     def add(self, loc: Loc, message: str) -> None:
         """Record a problem at ``loc`` (unless a root cause was already reported there)."""
@@ -76,9 +74,7 @@ class IssueCollector:
 
     def scrub(self, text: str) -> str:
         """Replace every interpolated value inside ``text`` with ``***``."""
-        for value in self._secret_values:
-            text = text.replace(value, "***")
-        return text
+        return self._scrubber(text)
 
     def echo(self, loc: Loc, value: Any) -> str:
         """`` (got X)`` for a scalar value, or a note that it came from the environment."""

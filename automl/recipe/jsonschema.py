@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from automl.recipe.schema import ChoiceDimension, FixedDimension, RangeDimension, Recipe
+from automl.recipe.dimensions import ChoiceDimension, FixedDimension, RangeDimension
+from automl.recipe.schema import Recipe
 from automl.registry import Component, PluginRegistry
 from automl.specs import ComponentKind
 

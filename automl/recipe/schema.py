@@ -2,7 +2,8 @@
 
 Unknown keys are errors everywhere. Components (data sources, models, deployers) are written as
 ``{type: NAME, ...}``; their own parameters are checked afterwards by the plugin's params model,
-once the name is resolved (see :mod:`automl.recipe.resolve`).
+once the name is resolved (see :mod:`automl.recipe.resolve`). A model's ``search_space``
+overrides are checked there too, against :mod:`automl.recipe.dimensions`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,21 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from automl.addresses import check_address
+from automl.options import Backend, Pruner, Sampler, names
+from automl.recipe.choices import TASK_CHOICES, BackendName, PrunerName, SamplerName, TaskChoice
+from automl.tasks import Task
 
 DEFAULT_TIME_BUDGET = 300.0
 """Seconds of search when a recipe sets neither ``search.time_budget`` nor ``search.n_trials``."""
@@ -116,11 +131,10 @@ class SearchSpec(RecipeSection):
     )
     n_trials: int | None = Field(default=None, gt=0, description="Largest number of trials.")
     cv: int = Field(default=5, ge=2, le=50, description="Cross-validation folds per trial.")
-    sampler: Literal["tpe", "random", "cmaes", "gp"] = Field(
-        default="tpe", description="Optuna sampler."
-    )
-    pruner: Literal["median", "hyperband", "none"] = Field(
-        default="median", description="Optuna pruner that stops unpromising trials between folds."
+    sampler: SamplerName = Field(default=Sampler.TPE.value, description="Optuna sampler.")
+    pruner: PrunerName = Field(
+        default=Pruner.MEDIAN.value,
+        description="Optuna pruner that stops unpromising trials between folds.",
     )
     seed: int = Field(
         default=0, ge=0, description="Seed of the sampler, the splits and the models."
@@ -155,7 +169,9 @@ class SearchSpec(RecipeSection):
 class ExecutionSpec(RecipeSection):
     """Where trials run."""
 
-    backend: Literal["local", "ray"] = Field(default="local", description="local or ray.")
+    backend: BackendName = Field(
+        default=Backend.LOCAL.value, description=" or ".join(names(Backend)) + "."
+    )
     workers: int | Literal["auto"] = Field(
         default="auto",
         description="Trials run at once: a number >= 1, or auto (all CPUs).",
@@ -186,13 +202,11 @@ class ExecutionSpec(RecipeSection):
     @field_validator("address")
     @classmethod
     def _address_form(cls, value: str | None) -> str | None:
-        from automl.search.address import check_address
-
         return None if value is None else check_address(value)
 
     @model_validator(mode="after")
     def _check(self) -> ExecutionSpec:
-        if self.address is not None and self.backend != "ray":
+        if self.address is not None and self.backend != Backend.RAY:
             raise ValueError(
                 "address applies to backend: ray only; set backend: ray or remove address"
             )
@@ -207,7 +221,7 @@ class Recipe(RecipeSection):
         description="Name of the run (letters, digits, '_', '.', '-'); defaults to the file name.",
         json_schema_extra={"pattern": NAME_RULE},
     )
-    task: Literal["auto", "binary", "multiclass", "regression"] = Field(
+    task: TaskChoice = Field(
         default="auto", description="The learning task; auto infers it from the target."
     )
     data: DataSpec
@@ -237,6 +251,18 @@ class Recipe(RecipeSection):
             )
         return value
 
+    @field_validator("task", mode="wrap")
+    @classmethod
+    def _task_choice(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            # One list of choices, as for any other choice, not one error per member of the union.
+            expected = ", ".join(map(repr, TASK_CHOICES[:-1])) + f" or {TASK_CHOICES[-1]!r}"
+            raise PydanticCustomError(
+                "literal_error", "Input should be {expected}", {"expected": expected}
+            ) from None
+
     @field_validator("models")
     @classmethod
     def _models_not_empty(cls, value: list[ModelConfig] | None) -> list[ModelConfig] | None:
@@ -247,71 +273,9 @@ class Recipe(RecipeSection):
         return value
 
 
-DEFAULT_METRICS: dict[str, str] = {
-    "binary": "roc_auc",
-    "multiclass": "log_loss",
-    "regression": "rmse",
+DEFAULT_METRICS: dict[Task, str] = {
+    Task.BINARY: "roc_auc",
+    Task.MULTICLASS: "log_loss",
+    Task.REGRESSION: "rmse",
 }
 """The primary metric used when a recipe names none."""
-
-
-# -- search-space overrides (``models[i].search_space.<param>``) --------------------------------
-
-
-class RangeDimension(RecipeSection):
-    """A numeric range: integers when ``low``, ``high`` (and ``step``) are integers."""
-
-    low: int | float
-    high: int | float
-    log: bool = False
-    step: int | float | None = Field(default=None, gt=0)
-
-    @model_validator(mode="after")
-    def _check(self) -> RangeDimension:
-        if not self.low < self.high:
-            raise ValueError(f"low < high must hold, but got (low={self.low}, high={self.high})")
-        if self.log and self.low <= 0:
-            raise ValueError(f"a log range needs low > 0, but got low={self.low}")
-        if self.log and self.step is not None:
-            raise ValueError(
-                "log and step cannot be combined (Optuna samples either on a log scale or on a grid)"
-            )
-        return self
-
-    @property
-    def integer(self) -> bool:
-        """Whether the range holds integers only."""
-        bounds = (self.low, self.high, 1 if self.step is None else self.step)
-        return all(isinstance(value, int) and not isinstance(value, bool) for value in bounds)
-
-
-class ChoiceDimension(RecipeSection):
-    """A choice among listed values."""
-
-    choices: list[Any] = Field(min_length=1)
-
-
-class FixedDimension(RecipeSection):
-    """A single value: the parameter is not searched."""
-
-    value: Any
-
-
-Dimension = RangeDimension | ChoiceDimension | FixedDimension
-
-
-def dimension_model(raw: Any) -> tuple[type[RecipeSection], Any]:
-    """Which dimension model a raw recipe value is written for, and its normalised input.
-
-    ``[a, b]`` is a choice, ``{choices: [...]}`` a choice, ``{value: x}`` or a plain value is
-    fixed, any other mapping is a range.
-    """
-    if isinstance(raw, list):
-        return ChoiceDimension, {"choices": raw}
-    if isinstance(raw, dict):
-        if "choices" in raw:
-            return ChoiceDimension, raw
-        if "value" in raw:
-            return FixedDimension, raw
-        return RangeDimension, raw
-    return FixedDimension, {"value": raw}

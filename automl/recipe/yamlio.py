@@ -38,7 +38,7 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if isinstance(key, list | dict):
                 raise yaml.constructor.ConstructorError(
@@ -85,7 +85,7 @@ def parse_yaml(text: str) -> YamlDocument:
     except yaml.YAMLError as exc:
         raise ValueError(RecipeIssue("", f"invalid YAML: {exc}")) from exc
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     lines: dict[Loc, int] = {}
     if node is not None:
         _record_lines(node, (), lines)

@@ -10,73 +10,37 @@ then, and records every trial's scores, timings and failure reason as trial attr
 from __future__ import annotations
 
 import logging
-import math
 import statistics
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from automl.records import FailureKind, StopReason, TrialRecord, TrialState
+from automl.search.budget import Budget
 from automl.search.executor import Executor, ReportEvent, ResultEvent
-from automl.search.space import MODEL_PARAM, sample_params
-from automl.search.study import DRIVER, INTERRUPTED, driver_id
+from automl.search.progress import SearchProgress, SearchResult
+from automl.search.space import MODEL_PARAM, SearchModel, sample_params
+from automl.search.study import DRIVER, driver_id
 from automl.search.trial import TrialJob, TrialOutcome
+from automl.search.trials import (
+    RETRIED,
+    failures,
+    record_from_outcome,
+    store_record,
+    store_unfinished,
+    trial_counts,
+)
 from automl.specs import Task
 
 if TYPE_CHECKING:
+    import numpy as np
     import optuna
 
-    from automl.recipe import ResolvedModel
+__all__ = ["POLL_SECONDS", "Search"]
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
-RETRIED = "retried"
-"""User attribute of a failed trial whose parameters were run again (its worker died)."""
-WORKER_DIED = "worker died"
-"""How the failure reason of a trial whose worker process (or Ray worker) died begins."""
-
-
-@dataclass
-class SearchProgress:
-    """A snapshot of the search, for progress displays.
-
-    Attributes:
-        finished: Trials counted toward the budget (complete, pruned, failed).
-        complete: Completed trials.
-        pruned: Pruned trials.
-        failed: Failed trials.
-        running: Trials running now.
-        workers: Trials that can run at once.
-        n_trials: The trial budget, if any.
-        elapsed: Seconds since the run started.
-        time_left: Seconds left of the time budget, if any.
-        best_value: The best cross-validated score so far.
-        best_model: The model of the best trial.
-        best_number: The number of the best trial.
-    """
-
-    finished: int = 0
-    complete: int = 0
-    pruned: int = 0
-    failed: int = 0
-    running: int = 0
-    workers: int = 1
-    n_trials: int | None = None
-    elapsed: float = 0.0
-    time_left: float | None = None
-    best_value: float | None = None
-    best_model: str | None = None
-    best_number: int | None = None
-
-
-@dataclass
-class SearchResult:
-    """How the search ended."""
-
-    stopped_by: str
-    progress: SearchProgress
-    failures: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -97,14 +61,12 @@ class Search:
         task: The task.
         metric: The primary metric's name.
         metrics: The secondary metrics' names.
-        n_trials: Trial budget (counting the trials already in a resumed study).
-        deadline: ``time.monotonic()`` value by which the search must stop, if any.
-        reserve: Seconds to keep before the deadline for the refit and packaging; called with
-            the best trial's mean fold fit time (``None`` before any trial completed).
-        started: ``time.monotonic()`` value when the run started (for elapsed time).
+        budget: The run's budget: its trial count (counting the trials already in a resumed
+            study), its deadline, the time to keep for the refit, and the clock.
         deterministic: Ask in batches of the executor's slots and tell in trial order.
         on_progress: Called after every change with a :class:`SearchProgress`.
         on_trial: Called with each finished trial's record (for lifecycle hooks).
+        on_predictions: Called with each complete trial's record and out-of-fold predictions.
     """
 
     def __init__(
@@ -112,17 +74,15 @@ class Search:
         *,
         study: optuna.Study,
         executor: Executor,
-        models: Mapping[str, ResolvedModel],
+        models: Mapping[str, SearchModel],
         task: Task,
         metric: str,
         metrics: Sequence[str],
-        n_trials: int | None,
-        deadline: float | None,
-        reserve: Callable[[float | None], float],
-        started: float,
+        budget: Budget,
         deterministic: bool = False,
         on_progress: Callable[[SearchProgress], None] | None = None,
-        on_trial: Callable[[dict[str, Any]], None] | None = None,
+        on_trial: Callable[[TrialRecord], None] | None = None,
+        on_predictions: Callable[[TrialRecord, np.ndarray], None] | None = None,
     ) -> None:
         self.study = study
         self.executor = executor
@@ -131,13 +91,12 @@ class Search:
         self.task = task
         self.metric = metric
         self.metrics = list(metrics)
-        self.n_trials = n_trials
-        self.deadline = deadline
-        self.reserve = reserve
-        self.started = started
+        self.budget = budget
+        self.n_trials = budget.n_trials
         self.deterministic = deterministic
         self.on_progress = on_progress
         self.on_trial = on_trial
+        self.on_predictions = on_predictions
         self.pending: dict[int, _Running] = {}
         self.buffered: dict[int, TrialOutcome] = {}
         self.counted = trial_counts(study).finished
@@ -148,11 +107,11 @@ class Search:
     # -- progress ------------------------------------------------------------------------------
 
     def _initial_progress(self) -> SearchProgress:
-        from optuna.trial import TrialState
+        from optuna.trial import TrialState as OptunaState
 
-        progress = trial_counts(self.study)
+        progress = SearchProgress.of(trial_counts(self.study))
         progress.workers, progress.n_trials = self.executor.slots, self.n_trials
-        for trial in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        for trial in self.study.get_trials(deepcopy=False, states=(OptunaState.COMPLETE,)):
             attrs = trial.user_attrs
             self._update_best(
                 progress, trial.value, attrs.get("model"), trial.number, attrs.get("fit_time")
@@ -176,10 +135,9 @@ class Search:
             self._best_fit_time = fit_time if isinstance(fit_time, int | float) else None
 
     def _emit(self) -> None:
-        now = time.monotonic()
         self.progress.running = len(self.pending)
-        self.progress.elapsed = now - self.started
-        self.progress.time_left = None if self.deadline is None else max(0.0, self.deadline - now)
+        self.progress.elapsed = self.budget.elapsed()
+        self.progress.time_left = self.budget.remaining()
         if self.on_progress is not None:
             self.on_progress(self.progress)
 
@@ -194,37 +152,37 @@ class Search:
         try:
             stopped_by = self._loop()
         except BaseException:
-            self._abandon("interrupted: the run was stopped while it ran")
+            self._abandon(FailureKind.INTERRUPTED, "interrupted: the run was stopped while it ran")
             raise
-        if stopped_by == "time_budget":
-            self._abandon("interrupted: stopped at the time budget")
+        if stopped_by is StopReason.TIME_BUDGET:
+            self._abandon(FailureKind.TIMED_OUT, "interrupted: stopped at the time budget")
         self._emit()
         return SearchResult(
-            stopped_by=stopped_by, progress=self.progress, failures=self._failures()
+            stopped_by=stopped_by, progress=self.progress, failures=failures(self.study)
         )
 
     def _time_is_up(self) -> bool:
-        if self.deadline is None:
-            return False
-        return time.monotonic() >= self.deadline - self.reserve(self._best_fit_time)
+        deadline = self.budget.search_deadline(self._best_fit_time)
+        return deadline is not None and self.budget.clock() >= deadline
 
     def _budget_allows_more(self) -> bool:
         return self.n_trials is None or self.counted + len(self.pending) < self.n_trials
 
-    def _loop(self) -> str:
+    def _loop(self) -> StopReason:
         self._emit()
         while True:
             if self._time_is_up():
-                return "time_budget"
+                return StopReason.TIME_BUDGET
             if not self.pending and not self._budget_allows_more():
-                return "n_trials"
+                return StopReason.N_TRIALS
             if not self.deterministic or not self.pending:
                 self._fill_slots()
             if not self.pending:
-                return "n_trials"
+                return StopReason.N_TRIALS
             timeout = POLL_SECONDS
-            if self.deadline is not None:
-                timeout = min(timeout, max(0.0, self.deadline - time.monotonic()))
+            remaining = self.budget.remaining()
+            if remaining is not None:
+                timeout = min(timeout, remaining)
             for event in self.executor.poll(timeout):
                 if isinstance(event, ReportEvent):
                     self._on_report(event)
@@ -246,10 +204,8 @@ class Search:
                     trial=trial, model=str(trial.params.get(MODEL_PARAM)), params={}
                 )
                 self._finish(
-                    TrialOutcome(
-                        number=trial.number,
-                        state="failed",
-                        error=f"sampling: {type(exc).__name__}: {exc}",
+                    TrialOutcome.failed(
+                        trial.number, FailureKind.ERROR, f"sampling: {type(exc).__name__}: {exc}"
                     )
                 )
                 continue
@@ -277,40 +233,44 @@ class Search:
             self._finish(outcome)
 
     def _finish(self, outcome: TrialOutcome) -> None:
-        from optuna.trial import TrialState
+        from optuna.trial import TrialState as OptunaState
 
         running = self.pending.pop(outcome.number)
         trial = running.trial
         self._report_remaining(running, outcome)
-        record = trial_record(outcome, running.model, running.params, self.metric)
-        for key, value in record.items():
-            if key not in ("number", "state"):
-                trial.set_user_attr(key, value)
-        if outcome.state == "complete":
-            self.study.tell(trial, record["value"])
+        retry_of = trial.user_attrs.get("retry_of")
+        record = record_from_outcome(
+            outcome, running.model, running.params, self.metric, retry_of=retry_of
+        )
+        store_record(trial, record)
+        if record.state is TrialState.COMPLETE:
+            self.study.tell(trial, record.value)
             self.progress.complete += 1
             self._update_best(
-                self.progress, record["value"], running.model, trial.number, record["fit_time"]
+                self.progress, record.value, running.model, trial.number, record.fit_time
             )
-        elif outcome.state == "pruned":
-            self.study.tell(trial, state=TrialState.PRUNED)
+            if self.on_predictions is not None and outcome.oof is not None:
+                self.on_predictions(record, outcome.oof)
+        elif record.state is TrialState.PRUNED:
+            self.study.tell(trial, state=OptunaState.PRUNED)
             self.progress.pruned += 1
         else:
-            logger.info("Trial %d (%s) failed: %s", trial.number, running.model, outcome.error)
+            logger.info("Trial %d (%s) failed: %s", trial.number, running.model, record.error)
+            if record.failure is not None and record.failure.traceback:
+                logger.info("Trial %d traceback:\n%s", trial.number, record.failure.traceback)
             # A dead worker says little about the configuration: run it once more. The retry,
             # not this attempt, counts toward the trial budget.
-            retried = (outcome.error or "").startswith(
-                WORKER_DIED
-            ) and "retry_of" not in trial.user_attrs
+            died = record.failure is not None and record.failure.kind is FailureKind.WORKER_DIED
+            retried = died and retry_of is None
             if retried:
                 trial.set_user_attr(RETRIED, True)
-            self.study.tell(trial, state=TrialState.FAIL)
+            self.study.tell(trial, state=OptunaState.FAIL)
             if retried:
                 self.study.enqueue_trial(dict(trial.params), user_attrs={"retry_of": trial.number})
                 logger.info("Trial %d will run once more (its worker died)", trial.number)
             else:
                 self.progress.failed += 1
-        if not (outcome.state == "failed" and trial.user_attrs.get(RETRIED)):
+        if not (record.state is TrialState.FAILED and trial.user_attrs.get(RETRIED)):
             self.counted += 1
         self.progress.finished = self.counted
         if self.on_trial is not None:
@@ -324,9 +284,9 @@ class Search:
             if step not in running.reported:
                 running.trial.report(statistics.fmean(folds[: step + 1]), step=step)
 
-    def _abandon(self, reason: str) -> None:
+    def _abandon(self, kind: FailureKind, reason: str) -> None:
         """Cancel running trials and record them as unfinished (a resume runs them again)."""
-        from optuna.trial import TrialState
+        from optuna.trial import TrialState as OptunaState
 
         # Outcomes that deterministic mode held back are finished trials: record them first.
         for number in sorted(self.buffered):
@@ -337,86 +297,8 @@ class Search:
             return
         self.executor.cancel(set(self.pending))
         for number, running in sorted(self.pending.items()):
-            running.trial.set_user_attr("model", running.model)
-            running.trial.set_user_attr(INTERRUPTED, True)
-            running.trial.set_user_attr("error", reason)
-            self.study.tell(running.trial, state=TrialState.FAIL)
+            store_unfinished(running.trial, running.model, kind, reason)
+            self.study.tell(running.trial, state=OptunaState.FAIL)
             logger.info("Trial %d (%s): %s", number, running.model, reason)
         self.pending.clear()
         self.buffered.clear()
-
-    def _failures(self) -> list[str]:
-        from optuna.trial import TrialState
-
-        return [
-            str(trial.user_attrs.get("error", "unknown error"))
-            for trial in self.study.get_trials(deepcopy=False)
-            if trial.state == TrialState.FAIL and not trial.user_attrs.get(INTERRUPTED)
-        ]
-
-
-def trial_counts(study: optuna.Study) -> SearchProgress:
-    """Complete, pruned and failed trials of a study (interrupted ones are not counted)."""
-    from optuna.trial import TrialState
-
-    progress = SearchProgress()
-    for trial in study.get_trials(deepcopy=False):
-        if trial.state == TrialState.COMPLETE:
-            progress.complete += 1
-        elif trial.state == TrialState.PRUNED:
-            progress.pruned += 1
-        elif trial.state == TrialState.FAIL and not (
-            trial.user_attrs.get(INTERRUPTED) or trial.user_attrs.get(RETRIED)
-        ):
-            progress.failed += 1
-    progress.finished = progress.complete + progress.pruned + progress.failed
-    return progress
-
-
-def trial_record(
-    outcome: TrialOutcome, model: str, params: Mapping[str, Any], metric: str
-) -> dict[str, Any]:
-    """A finished trial as stored in the study's trial attributes (JSON-able)."""
-    scores = {
-        name: {
-            "mean": _finite(statistics.fmean(values)) if values else None,
-            "std": _finite(statistics.pstdev(values))
-            if len(values) > 1
-            else 0.0
-            if values
-            else None,
-            "folds": [_finite(v) for v in values],
-        }
-        for name, values in outcome.scores.items()
-    }
-    fit = statistics.fmean(outcome.fit_times) if outcome.fit_times else None
-    predict_per_1000 = (
-        1000.0 * math.fsum(outcome.predict_times) / outcome.predicted_rows
-        if outcome.predicted_rows
-        else None
-    )
-    return {
-        "number": outcome.number,
-        "state": outcome.state,
-        "model": model,
-        "params": dict(params),
-        "value": scores.get(metric, {}).get("mean"),
-        "scores": scores,
-        "folds_done": len(outcome.fit_times),
-        "fit_time": fit,
-        "predict_time_per_1000": predict_per_1000,
-        "error": outcome.error,
-    }
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
-def most_common_failure(failures: Sequence[str]) -> tuple[str, int]:
-    """The most frequent failure reason and how often it occurred."""
-    counts: dict[str, int] = {}
-    for reason in failures:
-        counts[reason] = counts.get(reason, 0) + 1
-    reason = max(counts, key=lambda key: counts[key])
-    return reason, counts[reason]

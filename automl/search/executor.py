@@ -26,6 +26,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from automl.errors import AutomlError, ExecutorError
+from automl.records import FailureKind
 from automl.search.trial import TrialJob, TrialOutcome, run_trial
 from automl.search.workers import WorkerSetup, limit_threads, rebuild
 
@@ -260,11 +261,8 @@ class LocalExecutor(Executor):
             if worker.job is not None:
                 reason = f"worker died: the worker process exited with code {code} during the trial"
                 logger.warning("Trial %d: %s", worker.job.number, reason)
-                events.append(
-                    ResultEvent(
-                        TrialOutcome(number=worker.job.number, state="failed", error=reason)
-                    )
-                )
+                outcome = TrialOutcome.failed(worker.job.number, FailureKind.WORKER_DIED, reason)
+                events.append(ResultEvent(outcome))
                 worker.job = None
             elif not worker.ready:
                 raise ExecutorError(f"a worker process exited with code {code} before it was ready")

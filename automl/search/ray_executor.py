@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import ExecutorError, PluginError
-from automl.search.address import parse_address
+from automl.records import FailureKind
+from automl.addresses import parse_address
 from automl.search.executor import Event, Executor, ReportEvent, ResultEvent
 from automl.search.trial import TrialJob, TrialOutcome, run_trial
 from automl.search.workers import WorkerSetup, WorkerState, limit_threads, rebuild
@@ -299,8 +300,9 @@ class RayExecutor(Executor):
     def _outcome(self, ray: Any, number: int, ref: Any) -> TrialOutcome:
         from ray import exceptions as ray_errors
 
+        kind = FailureKind.WORKER_DIED
         try:
-            return ray.get(ref)
+            return ray.get(ref)  # type: ignore[no-any-return]
         except (
             ray_errors.WorkerCrashedError,
             ray_errors.NodeDiedError,
@@ -308,18 +310,19 @@ class RayExecutor(Executor):
         ) as exc:
             reason = f"worker died: {type(exc).__name__} ({_first_line(exc)})"
         except ray_errors.TaskCancelledError:
-            reason = "cancelled"
+            kind, reason = FailureKind.INTERRUPTED, "cancelled"
         except ray_errors.RayTaskError as exc:
             cause = exc.cause if isinstance(getattr(exc, "cause", None), BaseException) else None
             if isinstance(cause, PluginError):
                 raise ExecutorError(str(cause)) from None
+            kind = FailureKind.ERROR
             reason = (
                 f"{type(cause).__name__ if cause else 'RayTaskError'}: {_first_line(cause or exc)}"
             )
         except ray_errors.RayError as exc:
             reason = f"worker died: {type(exc).__name__} ({_first_line(exc)})"
         logger.warning("Trial %d: %s", number, reason)
-        return TrialOutcome(number=number, state="failed", error=reason)
+        return TrialOutcome.failed(number, kind, reason)
 
     def decide(self, number: int, prune: bool) -> None:
         step = self._steps.get(number)

@@ -8,15 +8,80 @@ recipe's fixed ``params`` and ``search_space`` overrides, and records the chosen
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from automl.recipe.schema import ChoiceDimension, Dimension, FixedDimension, RangeDimension
-from automl.specs import Task
+from automl.specs import ModelSpec, Task
 
 if TYPE_CHECKING:
     import optuna
 
-    from automl.recipe import ResolvedModel
+__all__ = [
+    "MODEL_PARAM",
+    "Choice",
+    "Dimension",
+    "Fixed",
+    "Range",
+    "SearchModel",
+    "TrialParamSampler",
+    "default_params",
+    "optuna_name",
+    "sample_params",
+]
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A parameter held at one value."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A parameter chosen among values."""
+
+    choices: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Range:
+    """A numeric parameter in ``[low, high]`` (integers when ``integer``)."""
+
+    low: float
+    high: float
+    log: bool = False
+    step: float | None = None
+    integer: bool = False
+
+
+Dimension = Fixed | Choice | Range
+"""A search-space override for one parameter."""
+
+
+@dataclass(frozen=True)
+class SearchModel:
+    """A model as the search sees it.
+
+    Attributes:
+        name: The model's name (the namespace of its Optuna parameters).
+        spec: Its plugin record.
+        defaults: Every parameter's default value (its default configuration).
+        fixed: Parameters held at a value (not searched).
+        overrides: Dimensions replacing what the model's own search space suggests.
+    """
+
+    name: str
+    spec: ModelSpec
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    overrides: Mapping[str, Dimension] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The names the model may suggest (its params model's fields)."""
+        return frozenset(self.spec.params.model_fields)
+
 
 MODEL_PARAM = "model"
 """The Optuna parameter that chooses the model."""
@@ -98,11 +163,10 @@ class TrialParamSampler:
 
     def _from_override(self, name: str, dimension: Dimension) -> Any:
         optuna_param = optuna_name(self.model, name)
-        if isinstance(dimension, FixedDimension):
+        if isinstance(dimension, Fixed):
             return dimension.value
-        if isinstance(dimension, ChoiceDimension):
+        if isinstance(dimension, Choice):
             return self.trial.suggest_categorical(optuna_param, list(dimension.choices))
-        assert isinstance(dimension, RangeDimension)
         if dimension.integer:
             step = 1 if dimension.step is None else int(dimension.step)
             return self.trial.suggest_int(
@@ -123,39 +187,32 @@ class TrialParamSampler:
         return dict(self.values)
 
 
-def sample_params(trial: optuna.Trial, model: ResolvedModel, task: Task) -> dict[str, Any]:
+def sample_params(trial: optuna.Trial, model: SearchModel, task: Task) -> dict[str, Any]:
     """Suggest ``model``'s parameters on ``trial``; returns the values its factory gets."""
-    spec = model.component.spec
-    fixed = model.params.model_dump(include=model.params.model_fields_set)
     sampler = TrialParamSampler(
-        trial,
-        model.name,
-        type(model.params).model_fields,
-        fixed=fixed,
-        overrides=model.search_space,
+        trial, model.name, model.fields, fixed=model.fixed, overrides=model.overrides
     )
-    search_space = getattr(spec, "search_space", None)
+    search_space = getattr(model.spec, "search_space", None)
     if search_space is not None:
         search_space(sampler, task)
     return sampler.finish()
 
 
-def default_params(model: ResolvedModel) -> dict[str, Any]:
+def default_params(model: SearchModel) -> dict[str, Any]:
     """The Optuna parameters of ``model``'s default configuration, for enqueueing first."""
-    values = model.params.model_dump()
     enqueued: dict[str, Any] = {MODEL_PARAM: model.name}
-    for name, value in values.items():
+    for name, value in model.defaults.items():
         if not (value is None or isinstance(value, bool | int | float | str)):
             continue
-        if name in model.search_space and not _within(model.search_space[name], value):
+        if name in model.overrides and not _within(model.overrides[name], value):
             continue  # the recipe moved the range away from the default: let the sampler pick
         enqueued[optuna_name(model.name, name)] = value
     return enqueued
 
 
 def _within(dimension: Dimension, value: Any) -> bool:
-    if isinstance(dimension, ChoiceDimension):
+    if isinstance(dimension, Choice):
         return value in dimension.choices
-    if isinstance(dimension, RangeDimension):
+    if isinstance(dimension, Range):
         return isinstance(value, int | float) and dimension.low <= value <= dimension.high
     return False  # a fixed value is applied as it is, never enqueued

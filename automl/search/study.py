@@ -15,27 +15,39 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import ExecutorError, RecipeError, RecipeIssue
+from automl.options import Pruner, Sampler
+from automl.records import FailureKind, TrialFailure
+from automl.search.trials import INTERRUPTED
 
 if TYPE_CHECKING:
     import optuna
 
+__all__ = [
+    "DRIVER",
+    "STUDY_NAME",
+    "driver_id",
+    "enqueue_defaults",
+    "make_pruner",
+    "make_sampler",
+    "make_storage",
+    "open_study",
+    "recover_unfinished",
+]
+
 logger = logging.getLogger(__name__)
 
-JOURNAL_FILE = "study.journal"
 STUDY_NAME = "automl"
-INTERRUPTED = "interrupted"
-"""User attribute of a trial that did not finish (killed, cancelled at the deadline or by Ctrl-C)."""
 
 
 def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
-    """The Optuna sampler named in the recipe, seeded."""
+    """The Optuna sampler named in the recipe (an :class:`automl.options.Sampler`), seeded."""
     import optuna
 
-    if name == "tpe":
+    if name == Sampler.TPE:
         return optuna.samplers.TPESampler(seed=seed)
-    if name == "random":
+    if name == Sampler.RANDOM:
         return optuna.samplers.RandomSampler(seed=seed)
-    if name == "cmaes":
+    if name == Sampler.CMAES:
         try:
             import cmaes  # noqa: F401  (Optuna's CMA-ES sampler needs it)
         except ImportError:
@@ -43,23 +55,24 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
                 "search.sampler: cmaes needs the 'cmaes' package: pip install cmaes"
             ) from None
         return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
-    if name == "gp":
+    if name == Sampler.GP:
         return optuna.samplers.GPSampler(seed=seed)
     raise ValueError(f"unknown sampler {name!r}")
 
 
 def make_pruner(name: str, folds: int) -> optuna.pruners.BasePruner:
-    """The Optuna pruner named in the recipe; steps are cross-validation folds."""
+    """The Optuna pruner named in the recipe (an :class:`automl.options.Pruner`); steps are
+    cross-validation folds."""
     import optuna
 
-    if name == "median":
+    if name == Pruner.MEDIAN:
         # One fold is a noisy estimate: judge a trial after two folds, once 5 trials completed.
         return optuna.pruners.MedianPruner(
             n_startup_trials=5, n_warmup_steps=1 if folds >= 3 else 0
         )
-    if name == "hyperband":
+    if name == Pruner.HYPERBAND:
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=folds)
-    if name == "none":
+    if name == Pruner.NONE:
         return optuna.pruners.NopPruner()
     raise ValueError(f"unknown pruner {name!r}")
 
@@ -106,8 +119,8 @@ def _run_journal(path: Path) -> Any:
     return RunJournal(str(path))
 
 
-def make_storage(run_dir: Path, url: str | None) -> Any:
-    """A journal file in the run directory, or the database at ``url``."""
+def make_storage(journal: Path, url: str | None) -> Any:
+    """The journal file ``journal`` (in the run directory), or the database at ``url``."""
     import optuna
 
     if url:
@@ -117,7 +130,7 @@ def make_storage(run_dir: Path, url: str | None) -> Any:
             raise ExecutorError(
                 f"search.storage: cannot open the study database: {type(exc).__name__}: {exc}"
             ) from exc
-    return optuna.storages.JournalStorage(_run_journal(run_dir / JOURNAL_FILE))
+    return optuna.storages.JournalStorage(_run_journal(journal))
 
 
 def open_study(
@@ -219,10 +232,11 @@ def recover_unfinished(study: optuna.Study, *, shared: bool = False) -> int:
         if frozen.state == TrialState.RUNNING:
             if shared and not _driver_gone(frozen.user_attrs.get(DRIVER)):
                 continue
-            Trial(study, frozen._trial_id).set_user_attr(INTERRUPTED, True)
-            Trial(study, frozen._trial_id).set_user_attr(
-                "error", "interrupted: the run stopped while it ran"
-            )
+            message = "interrupted: the run stopped while it ran"
+            trial = Trial(study, frozen._trial_id)
+            trial.set_user_attr(INTERRUPTED, True)
+            trial.set_user_attr("error", message)
+            trial.set_user_attr("failure", TrialFailure(FailureKind.INTERRUPTED, message).to_dict())
             study.tell(frozen.number, state=TrialState.FAIL)
         elif not (frozen.state == TrialState.FAIL and frozen.user_attrs.get(INTERRUPTED)):
             continue

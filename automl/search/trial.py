@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import math
 import time
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from automl.data.preprocess import ColumnKind, build_pipeline
+from automl.evaluation import kept_predictions, predict, score
+from automl.records import FailureKind, TrialFailure, TrialState
 from automl.specs import MetricSpec, ModelSpec, Task
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
-
-TrialState = Literal["complete", "pruned", "failed"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class SearchData:
         metrics: The secondary metrics' names.
         seed: The seed every model gets.
         prune: Whether trials report after each fold (False when the pruner is ``none``).
+        keep_predictions: Whether a complete trial returns its out-of-fold predictions.
     """
 
     features: pd.DataFrame
@@ -51,6 +53,7 @@ class SearchData:
     metrics: Sequence[str]
     seed: int
     prune: bool = True
+    keep_predictions: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,13 @@ class TrialJob:
 
 @dataclass
 class TrialOutcome:
-    """What a trial produced; scores are per metric, one value per fold run."""
+    """What a trial produced; scores are per metric, one value per fold run.
+
+    Attributes:
+        oof: A complete trial's out-of-fold predictions, one row per training row in their
+            order (probabilities in class order for classification, values for regression).
+        failure: Why the trial failed, with the traceback when the model raised.
+    """
 
     number: int
     state: TrialState
@@ -72,7 +81,18 @@ class TrialOutcome:
     fit_times: list[float] = field(default_factory=list)
     predict_times: list[float] = field(default_factory=list)
     predicted_rows: int = 0
-    error: str | None = None
+    failure: TrialFailure | None = None
+    oof: np.ndarray | None = None
+
+    @classmethod
+    def failed(cls, number: int, kind: FailureKind, message: str) -> TrialOutcome:
+        """A trial that ended without running (a dead worker, a sampling error...)."""
+        return cls(number=number, state=TrialState.FAILED, failure=TrialFailure(kind, message))
+
+    @property
+    def error(self) -> str | None:
+        """The failure message, if the trial failed."""
+        return self.failure.message if self.failure is not None else None
 
     def mean(self, metric: str) -> float:
         """The mean over folds of ``metric``."""
@@ -105,12 +125,13 @@ def run_trial(
         The outcome. A trial that raises is FAILED with the error as its reason.
     """
     outcome = TrialOutcome(
-        number=job.number, state="complete", scores={name: [] for name in metrics}
+        number=job.number, state=TrialState.COMPLETE, scores={name: [] for name in metrics}
     )
+    oof: list[tuple[np.ndarray, np.ndarray | None]] = []
     try:
         params = model.params.model_validate(dict(job.params))
         for fold_index, (train, valid) in enumerate(data.folds):
-            _run_fold(params, data, model, metrics, train, valid, outcome)
+            oof.append((valid, _run_fold(params, data, model, metrics, train, valid, outcome)))
             running = outcome.mean(data.metric)
             if not math.isfinite(running):
                 raise ValueError(
@@ -119,14 +140,32 @@ def run_trial(
             # Only a verdict before the last fold can save work; the driver records the
             # remaining running means itself when the trial ends.
             if data.prune and fold_index < len(data.folds) - 1 and report(fold_index, running):
-                outcome.state = "pruned"
+                outcome.state = TrialState.PRUNED
                 return outcome
+        if data.keep_predictions:
+            outcome.oof = _assemble(oof, len(data.target))
     except TrialPrunedSignal:
-        outcome.state = "pruned"
+        outcome.state = TrialState.PRUNED
     except Exception as exc:  # a failing model fails its trial, never the search
-        outcome.state = "failed"
-        outcome.error = f"{type(exc).__name__}: {exc}".strip()
+        outcome.state = TrialState.FAILED
+        outcome.oof = None
+        outcome.failure = TrialFailure(
+            FailureKind.ERROR,
+            f"{type(exc).__name__}: {exc}".strip(),
+            traceback="".join(traceback.format_exception(exc)),
+        )
     return outcome
+
+
+def _assemble(parts: Sequence[tuple[np.ndarray, np.ndarray | None]], rows: int) -> np.ndarray:
+    """The folds' predictions put back in training-row order."""
+    import numpy as np
+
+    kept = [(valid, values) for valid, values in parts if values is not None]
+    assembled = np.full((rows, *kept[0][1].shape[1:]), np.nan)
+    for valid, values in kept:
+        assembled[valid] = values
+    return assembled
 
 
 def _run_fold(
@@ -137,7 +176,8 @@ def _run_fold(
     train: np.ndarray,
     valid: np.ndarray,
     outcome: TrialOutcome,
-) -> None:
+) -> np.ndarray | None:
+    """Fit and score one fold; returns the predictions a run keeps for the validation rows."""
     estimator = model.factory(params, task=data.task, seed=data.seed)
     pipeline = build_pipeline(estimator, data.kinds, data.levels, scale=model.needs_scaling)
     started = time.perf_counter()
@@ -145,39 +185,11 @@ def _run_fold(
     outcome.fit_times.append(time.perf_counter() - started)
     rows = data.features.iloc[valid]
     started = time.perf_counter()
-    predictions = predict_for_metrics(pipeline, rows, data.task, data.classes, metrics.values())
+    predictions = predict(pipeline, rows, data.task, data.classes, metrics.values())
     outcome.predict_times.append(time.perf_counter() - started)
     outcome.predicted_rows += len(valid)
-    truth = data.target[valid]
-    for name, spec in metrics.items():
-        y_pred = predictions["proba"] if spec.needs_proba else predictions["label"]
-        outcome.scores[name].append(float(spec.factory(truth, y_pred, labels=data.classes)))
-
-
-def predict_for_metrics(
-    pipeline: Any, rows: Any, task: Task, classes: list[Any] | None, metrics: Any
-) -> dict[str, Any]:
-    """Labels (or values) and, when a metric needs them, probabilities in ``classes`` order."""
-    needed = {spec.needs_proba for spec in metrics}
-    result: dict[str, Any] = {}
-    if False in needed:
-        result["label"] = pipeline.predict(rows)
-    if True in needed:
-        if task is Task.REGRESSION:
-            raise ValueError("a metric needs probabilities, but the task is regression")
-        result["proba"] = aligned_proba(pipeline, rows, classes or [])
-    return result
-
-
-def aligned_proba(pipeline: Any, rows: Any, classes: list[Any]) -> np.ndarray:
-    """``predict_proba`` with one column per class of ``classes`` (zeros for a class unseen in training)."""
-    import numpy as np
-
-    proba = np.asarray(pipeline.predict_proba(rows), dtype=float)
-    seen = list(pipeline.classes_)
-    if seen == list(classes):
-        return proba
-    aligned = np.zeros((proba.shape[0], len(classes)))
-    for column, label in enumerate(seen):
-        aligned[:, classes.index(label)] = proba[:, column]
-    return aligned
+    for name, value in score(metrics, data.target[valid], predictions, data.classes).items():
+        outcome.scores[name].append(value)
+    if not data.keep_predictions:
+        return None
+    return kept_predictions(pipeline, rows, data.task, data.classes, predictions)

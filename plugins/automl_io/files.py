@@ -16,9 +16,9 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from automl import DataError, Params, SourceContext
+from automl import DataError, Params, Scrubber, SourceContext
 from automl_io.frames import require_rows
-from automl_io.redact import Scrubber, is_url, safe_url, secret_values
+from automl_io.redact import is_url, safe_url, secret_values
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -243,8 +243,10 @@ def _read_error(
     status = None
     if type(exc).__name__ == "HTTPError":  # pandas reads http(s) URLs with urllib
         status = getattr(exc, "code", None)
-        if getattr(exc, "fp", None) is not None:
-            exc.close()  # type: ignore[attr-defined]  # it holds the connection
+        # Duck-typed: any reader's HTTPError that holds the connection open has fp and close().
+        close = getattr(exc, "close", None)
+        if getattr(exc, "fp", None) is not None and callable(close):
+            close()
     if isinstance(exc, ImportError):
         message = (
             f"cannot read {shown}: a package for this kind of URL is missing ({detail}); "

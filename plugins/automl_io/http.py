@@ -12,18 +12,20 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from automl import DataError, Params, SourceContext
+from automl import DataError, Params, Scrubber, SourceContext
 from automl_io.frames import require_rows
-from automl_io.redact import Scrubber, safe_url
+from automl_io.redact import safe_url
 
 if TYPE_CHECKING:
+    import urllib.error
     import urllib.request
     from email.message import Message
+    from http.client import HTTPMessage
 
     import pandas as pd
 
@@ -381,10 +383,10 @@ def _status_error(code: int, status: str, shown: str) -> DataError:
     return DataError(f"http source: {shown} answered {status}; {fix}")
 
 
-def _close(exc: BaseException) -> None:
+def _close(exc: urllib.error.HTTPError) -> None:
     """Release an HTTPError's connection (it holds the answer's body)."""
     if getattr(exc, "fp", None) is not None:
-        exc.close()  # type: ignore[attr-defined]
+        exc.close()
 
 
 def _retry_after(headers: Message) -> float:
@@ -406,9 +408,15 @@ def _opener(secret_headers: set[str]) -> urllib.request.OpenerDirector:
     import urllib.request
 
     class _SameOriginHeaders(urllib.request.HTTPRedirectHandler):
-        def redirect_request(  # type: ignore[no-untyped-def]
-            self, req, fp, code, msg, headers, newurl
-        ):
+        def redirect_request(
+            self,
+            req: urllib.request.Request,
+            fp: IO[bytes],
+            code: int,
+            msg: str,
+            headers: HTTPMessage,
+            newurl: str,
+        ) -> urllib.request.Request | None:
             new = super().redirect_request(req, fp, code, msg, headers, newurl)
             if new is not None and _origin(newurl) != _origin(req.full_url):
                 for name in secret_headers:

@@ -1,23 +1,22 @@
-"""Keeping secrets out of messages: URLs shown without passwords or query values.
+"""Keeping secrets out of messages about locations: URLs shown without passwords or query values.
 
 Recipe values may come from ``${ENV}`` interpolation (database passwords, API tokens, storage
 keys). The sources only ever show a location through :func:`safe_url`, and pass every message
-built from a third-party exception through :class:`Scrubber`, which blanks the secret values it
-was given.
+built from a third-party exception through :class:`automl.Scrubber`, given the secret values
+(:func:`secret_values` finds them in storage options).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-HIDDEN = "***"
+from automl import SECRET_PLACEHOLDER
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SECRET_KEY = re.compile(r"key|secret|token|pass|auth|credential|signature|sig$", re.IGNORECASE)
-_MIN_SECRET_LENGTH = 3  # shorter values ("1", "on") would blank out ordinary words
 
 
 def is_url(text: str) -> bool:
@@ -39,9 +38,9 @@ def safe_url(url: str, *, keep_query: Collection[str] = ()) -> str:
     if "@" in netloc:
         userinfo, _, host = netloc.rpartition("@")
         user, has_password, _ = userinfo.partition(":")
-        netloc = f"{user}:{HIDDEN}@{host}" if has_password else f"{user}@{host}"
+        netloc = f"{user}:{SECRET_PLACEHOLDER}@{host}" if has_password else f"{user}@{host}"
     query = "&".join(
-        f"{name}={value if name in keep_query else HIDDEN}"
+        f"{name}={value if name in keep_query else SECRET_PLACEHOLDER}"
         for name, value in parse_qsl(parts.query, keep_blank_values=True)
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
@@ -56,30 +55,3 @@ def secret_values(options: Mapping[str, Any]) -> list[str]:
         elif isinstance(value, str) and _SECRET_KEY.search(str(key)):
             found.append(value)
     return found
-
-
-class Scrubber:
-    """Replaces known secret values with ``***`` in any text.
-
-    Args:
-        secrets: Values never to show (passwords, tokens, header values, ...).
-    """
-
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        self._secrets = sorted(
-            {s for s in secrets if s and len(s) >= _MIN_SECRET_LENGTH}, key=len, reverse=True
-        )
-
-    def __call__(self, text: str) -> str:
-        """``text`` with every secret value replaced."""
-        for secret in self._secrets:
-            text = text.replace(secret, HIDDEN)
-        return text
-
-    def error(self, exc: BaseException) -> str:
-        """``Type: message`` of an exception, scrubbed (the first line only, at most 300 chars)."""
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        if len(message) > 300:
-            message = message[:297] + "..."
-        text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-        return self(text)

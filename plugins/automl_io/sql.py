@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, model_validator
 
-from automl import DataError, Params, SourceContext
+from automl import SECRET_PLACEHOLDER, DataError, Params, Scrubber, SourceContext
 from automl_io.frames import require_rows
-from automl_io.redact import HIDDEN, Scrubber
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -128,7 +127,7 @@ def shown_url(url: URL) -> str:
     """The URL as messages show it: no password, query values hidden."""
     text = url.set(query={}).render_as_string(hide_password=True)
     if url.query:
-        text += "?" + "&".join(f"{key}={HIDDEN}" for key in url.query)
+        text += "?" + "&".join(f"{key}={SECRET_PLACEHOLDER}" for key in url.query)
     return text
 
 
@@ -191,7 +190,7 @@ def _require_table(
 ) -> None:
     import sqlalchemy as sa
 
-    from automl.registry import did_you_mean
+    from automl import did_you_mean
 
     try:
         inspector = sa.inspect(connection)

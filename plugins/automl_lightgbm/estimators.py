@@ -12,36 +12,16 @@ LightGBM itself is imported inside ``fit``; this module is imported by the model
 from __future__ import annotations
 
 import inspect
-import math
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from automl import can_split_validation
+
 FALLBACK_ROUNDS = 100
 """Boosting rounds when the training rows are too few to split off a validation set."""
-
-MIN_SPLIT_ROWS = 20
-"""Fewest training rows for which a validation set is split off."""
-
-
-def can_split_validation(y: Any, fraction: float, *, classification: bool) -> bool:
-    """Whether ``fraction`` of the rows can be split off as a validation set.
-
-    At least :data:`MIN_SPLIT_ROWS` rows; for classification, a stratified split: every class has
-    two rows and both parts can hold one row of each class.
-    """
-    y = np.asarray(y)
-    rows = len(y)
-    if rows < MIN_SPLIT_ROWS:
-        return False
-    if not classification:
-        return True
-    _, counts = np.unique(y, return_counts=True)
-    validation = math.ceil(fraction * rows)
-    classes = len(counts)
-    return bool(counts.min() >= 2 and validation >= classes and rows - validation >= classes)
 
 
 def _validation_arguments(model: Any, x_valid: Any, y_valid: Any) -> dict[str, Any]:

@@ -12,8 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from automl import ModelSpec, Params, ParamSampler, Task
-from automl.specs import ALL_TASKS
+from automl import ALL_TASKS, ModelSpec, Params, ParamSampler, Task
 
 
 class LightGBMParams(Params):

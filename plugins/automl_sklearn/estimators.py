@@ -20,7 +20,6 @@ picklable) whose ``fit`` copes with what a search throws at it:
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
@@ -32,23 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-
-def can_split_validation(y: Any, fraction: float, *, classification: bool) -> bool:
-    """Whether ``fraction`` of the rows can be split off as a validation set.
-
-    At least 20 rows; for classification, a stratified split: every class has two rows and both
-    parts can hold one row of each class.
-    """
-    y = np.asarray(y)
-    rows = len(y)
-    if rows < 20:
-        return False
-    if not classification:
-        return True
-    _, counts = np.unique(y, return_counts=True)
-    validation = math.ceil(fraction * rows)
-    classes = len(counts)
-    return bool(counts.min() >= 2 and validation >= classes and rows - validation >= classes)
+from automl import can_split_validation
 
 
 class QuietLogisticRegression(LogisticRegression):
@@ -76,7 +59,7 @@ FALLBACK_ITERATIONS = 100
 
 
 def _fit_hgb(
-    estimator: Any, parent: type, X: Any, y: Any, sample_weight: Any, *, classification: bool
+    estimator: Any, parent: type[Any], X: Any, y: Any, sample_weight: Any, *, classification: bool
 ) -> Any:
     requested = estimator.early_stopping, estimator.max_iter
     if requested[0] is True and not can_split_validation(

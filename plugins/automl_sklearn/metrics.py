@@ -8,11 +8,10 @@ the last of the sorted labels (``1``, ``True``, ``"yes"`` over ``"no"``...).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
-from automl import MetricSpec
-from automl.specs import CLASSIFICATION_TASKS, Task
+from automl import CLASSIFICATION_TASKS, MetricSpec, Task
 
 Labels = Sequence[Any] | None
 
@@ -118,13 +117,17 @@ def mape(y_true: Any, y_pred: Any, *, labels: Labels = None) -> float:
 
 
 def _metric(
-    function: Any, direction: str, tasks: frozenset[Task], *, needs_proba: bool = False
+    function: Callable[..., float],
+    direction: Literal["maximize", "minimize"],
+    tasks: frozenset[Task],
+    *,
+    needs_proba: bool = False,
 ) -> MetricSpec:
     return MetricSpec(
         name=function.__name__,
         description=(function.__doc__ or "").strip().splitlines()[0],
         factory=function,
-        direction=direction,  # type: ignore[arg-type]
+        direction=direction,
         needs_proba=needs_proba,
         tasks=tasks,
     )

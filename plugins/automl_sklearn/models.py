@@ -16,8 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from automl import ModelSpec, Params, ParamSampler, Task
-from automl.specs import ALL_TASKS, CLASSIFICATION_TASKS
+from automl import ALL_TASKS, CLASSIFICATION_TASKS, ModelSpec, Params, ParamSampler, Task
 
 _REGRESSION = frozenset({Task.REGRESSION})
 

@@ -1,0 +1,51 @@
+"""The data profile: size, columns by kind, missing values, what was dropped and why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from automl.data import DataProfile
+
+
+def render_profile(console: Console, profile: DataProfile) -> None:
+    """The data profile: size, columns by kind, missing values, what was dropped and why."""
+    kinds = profile.kinds_count()
+    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+    task = f" · task {profile.task}" if profile.task else ""
+    console.print(
+        Text(
+            f"Data: {profile.rows_loaded} rows, {profile.columns_loaded} columns loaded; "
+            f"{profile.rows} rows used · target {profile.target}{task} · features: {summary or 'none'}"
+        ),
+        soft_wrap=True,
+    )
+    if profile.target_distribution:
+        counts = ", ".join(
+            f"{label}: {count}" for label, count in profile.target_distribution.items()
+        )
+        console.print(Text(f"Target classes: {counts}"), soft_wrap=True)
+    table = Table(title="Columns", title_justify="left", box=None, padding=(0, 2))
+    for header in ("column", "kind", "missing", "distinct", "why"):
+        table.add_column(header, no_wrap=header != "why", overflow="fold")
+    for column in profile.columns:
+        style = "" if column.used else "dim"
+        kind = column.kind if column.used else f"{column.kind} (dropped)"
+        table.add_row(
+            column.name,
+            kind,
+            f"{column.missing_share:.0%}",
+            str(column.distinct),
+            column.reason,
+            style=style,
+        )
+    console.print(table)
+    for step in profile.steps:
+        console.print(Text(f"· {step.action}: {step.detail}", style="cyan"), soft_wrap=True)
+    for warning in profile.warnings:
+        console.print(Text(f"Warning: {warning}", style="yellow"), soft_wrap=True)

@@ -1,0 +1,46 @@
+"""The summary printed at the end of ``automl run``: counts, best model, where things are.
+
+This is the one place of the command line that reads a run's summary (``RunResult.summary``, an
+:class:`automl.records.RunSummary`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from automl.cli.render.cells import number
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from automl import RunResult
+
+
+def render_run_summary(console: Console, result: RunResult) -> None:
+    """Where everything was written, the best model and its holdout score."""
+    # Every read of the summary is in this block.
+    summary = result.summary
+    best = summary.best_trial
+    metric = summary.metric
+    task = summary.task
+    complete, pruned, failed = summary.trials.complete, summary.trials.pruned, summary.trials.failed
+    stopped_by = summary.stopped_by
+    total_seconds = summary.timings.get("total", 0)
+    best_number = best.number if best is not None else None
+    best_model = best.model if best is not None else None
+    best_cv = best.cv_mean if best is not None else None
+    best_holdout = (summary.holdout or {}).get(metric) if metric is not None else None
+
+    lines = [
+        f"Task {task} · {complete} complete, {pruned} pruned, {failed} failed · "
+        f"stopped by {stopped_by} · {total_seconds:.1f} s",
+        f"Best: trial {best_number} ({best_model}), {metric} {number(best_cv)} "
+        f"cross-validated, {number(best_holdout)} on the holdout",
+        f"Run directory: {result.run_dir}",
+        "  model/ (packaged best model), leaderboard.csv, leaderboard.json, run.json, run.log, study.journal",
+        f"Predict: automl predict {result.run_dir / 'model'} INPUT.csv -o predictions.csv",
+    ]
+    for line in lines:
+        console.print(Text(line), soft_wrap=True)

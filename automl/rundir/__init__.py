@@ -1,0 +1,8 @@
+"""The run directory: its layout (the only code that knows its file names), the predictions it
+keeps, and the typed reader :func:`open_run`."""
+
+from automl.rundir.layout import RunLayout
+from automl.rundir.predictions import PredictionStore, RunPredictions
+from automl.rundir.reader import Run, open_run, read_leaderboard
+
+__all__ = ["PredictionStore", "Run", "RunLayout", "RunPredictions", "open_run", "read_leaderboard"]

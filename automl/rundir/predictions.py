@@ -1,0 +1,230 @@
+"""Predictions kept in the run directory: the best trials' out-of-fold predictions and the
+final model's holdout predictions, as ``.npy`` arrays (compact, memory-mappable, no pickle).
+
+For classification, predictions are probabilities with one column per class (``classes``
+order) and targets are stored as class indices; for regression both are float values. Row
+``i`` of every out-of-fold array is training row ``i`` (``train_rows[i]`` in the prepared
+table), so ensembles and reports line them up with the target directly.
+
+Only the best ``keep`` complete trials are kept (the store deletes the files of trials that
+fall out); a machine crash may lose the newest files without harm, so they are written
+atomically but not synced (the study itself is synced).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from automl.atomic import write_bytes_atomic, write_text_atomic
+from automl.rundir.layout import RunLayout
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["PREDICTIONS_VERSION", "PredictionStore", "RunPredictions"]
+
+PREDICTIONS_VERSION = 1
+
+
+def _save(path: Any, array: np.ndarray, *, durable: bool) -> None:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(path, buffer.getvalue(), durable=durable)
+
+
+def _plain(values: Sequence[Any]) -> list[Any]:
+    """Class labels as JSON values (numpy scalars become Python ones)."""
+    return [value.item() if hasattr(value, "item") else value for value in values]
+
+
+class PredictionStore:
+    """Writes a run's predictions, keeping the ``keep`` best trials' out-of-fold arrays.
+
+    Args:
+        layout: The run directory.
+        task: ``binary``, ``multiclass`` or ``regression``.
+        classes: The class labels (classification) in column order, else ``None``.
+        maximize: Whether a larger primary score is better.
+        keep: How many trials' out-of-fold predictions to keep (0 keeps none).
+    """
+
+    def __init__(
+        self,
+        layout: RunLayout,
+        *,
+        task: str,
+        classes: Sequence[Any] | None,
+        maximize: bool,
+        keep: int,
+    ) -> None:
+        self.layout = layout
+        self.task = task
+        self.classes = _plain(classes) if classes is not None else None
+        self.maximize = maximize
+        self.keep = keep
+        self.scores: dict[int, float] = {}
+        self.holdout_trial: int | None = None
+        if layout.predictions_meta.is_file():
+            meta = json.loads(layout.predictions_meta.read_text(encoding="utf-8"))
+            self.scores = {int(k): float(v) for k, v in meta.get("scores", {}).items()}
+            self.holdout_trial = meta.get("holdout_trial")
+
+    def _encode(self, target: Any) -> np.ndarray:
+        import numpy as np
+
+        if self.classes is None:
+            return np.asarray(target, dtype=float)
+        index = {label: code for code, label in enumerate(self.classes)}
+        return np.asarray([index[_plain([value])[0]] for value in target], dtype=np.int64)
+
+    def start(self, target: Any, train_rows: Any, holdout_rows: Any) -> None:
+        """Write the training target and the row positions (once per run; again on resume)."""
+        import numpy as np
+
+        _save(self.layout.array("target"), self._encode(target), durable=True)
+        _save(self.layout.array("train_rows"), np.asarray(train_rows, np.int64), durable=True)
+        _save(self.layout.array("holdout_rows"), np.asarray(holdout_rows, np.int64), durable=True)
+        self._write_meta()
+
+    def _write_meta(self) -> None:
+        meta = {
+            "version": PREDICTIONS_VERSION,
+            "task": self.task,
+            "classes": self.classes,
+            "maximize": self.maximize,
+            "keep": self.keep,
+            "scores": {str(number): value for number, value in self.scores.items()},
+            "holdout_trial": self.holdout_trial,
+        }
+        write_text_atomic(self.layout.predictions_meta, json.dumps(meta, indent=1) + "\n")
+
+    def _ranked(self) -> list[int]:
+        sign = -1.0 if self.maximize else 1.0
+        return sorted(self.scores, key=lambda number: (sign * self.scores[number], number))
+
+    def add(self, trial: int, value: float | None, oof: np.ndarray) -> bool:
+        """Keep ``trial``'s out-of-fold predictions if it is among the best; returns whether it
+        was kept."""
+        if self.keep <= 0 or value is None:
+            return False
+        self.scores[trial] = float(value)
+        ranked = self._ranked()
+        if trial not in ranked[: self.keep]:
+            del self.scores[trial]
+            return False
+        _save(self.layout.oof(trial), oof, durable=False)
+        for dropped in ranked[self.keep :]:
+            del self.scores[dropped]
+            self.layout.oof(dropped).unlink(missing_ok=True)
+        self._write_meta()
+        return True
+
+    def set_holdout(self, trial: int, target: Any, predictions: np.ndarray) -> None:
+        """Keep the final model's holdout predictions (and the holdout target)."""
+        _save(self.layout.array("holdout_target"), self._encode(target), durable=True)
+        _save(self.layout.array("holdout"), predictions, durable=True)
+        self.holdout_trial = trial
+        self._write_meta()
+
+
+@dataclass(frozen=True)
+class RunPredictions:
+    """The predictions a run kept, aligned with its target (read-only).
+
+    Attributes:
+        task: ``binary``, ``multiclass`` or ``regression``.
+        classes: Class labels in column order (classification), else ``None``.
+        trials: Trials whose out-of-fold predictions are kept, best first.
+        scores: Their cross-validated primary scores.
+        holdout_trial: The trial whose refitted model made the holdout predictions.
+    """
+
+    layout: RunLayout
+    task: str
+    classes: list[Any] | None
+    trials: list[int]
+    scores: dict[int, float]
+    holdout_trial: int | None
+
+    @classmethod
+    def read(cls, layout: RunLayout) -> RunPredictions | None:
+        """The predictions of a run directory, or ``None`` if it kept none."""
+        if not layout.predictions_meta.is_file():
+            return None
+        meta = json.loads(layout.predictions_meta.read_text(encoding="utf-8"))
+        scores = {int(k): float(v) for k, v in meta.get("scores", {}).items()}
+        sign = -1.0 if meta.get("maximize", True) else 1.0
+        trials = sorted(scores, key=lambda number: (sign * scores[number], number))
+        return cls(
+            layout=layout,
+            task=meta["task"],
+            classes=meta.get("classes"),
+            trials=trials,
+            scores=scores,
+            holdout_trial=meta.get("holdout_trial"),
+        )
+
+    def _load(self, path: Any) -> np.ndarray:
+        import numpy as np
+
+        return np.load(path, allow_pickle=False)  # type: ignore[no-any-return]
+
+    def _decode(self, codes: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        if self.classes is None:
+            return codes
+        return np.asarray(self.classes, dtype=object)[codes]
+
+    @property
+    def target(self) -> np.ndarray:
+        """The training target, row ``i`` for training row ``i`` (labels, or values)."""
+        return self._decode(self.target_codes)
+
+    @property
+    def target_codes(self) -> np.ndarray:
+        """The training target as class indices (classification) or values (regression)."""
+        return self._load(self.layout.array("target"))
+
+    @property
+    def train_rows(self) -> np.ndarray:
+        """Positions of the training rows in the prepared data."""
+        return self._load(self.layout.array("train_rows"))
+
+    @property
+    def holdout_rows(self) -> np.ndarray:
+        """Positions of the holdout rows in the prepared data."""
+        return self._load(self.layout.array("holdout_rows"))
+
+    def oof(self, trial: int) -> np.ndarray:
+        """``trial``'s out-of-fold predictions: ``(rows, classes)`` probabilities or ``(rows,)``
+        values.
+
+        Raises:
+            KeyError: the run did not keep this trial's predictions.
+        """
+        if trial not in self.scores:
+            raise KeyError(
+                f"trial {trial} has no kept out-of-fold predictions "
+                f"(kept: {', '.join(map(str, self.trials)) or 'none'})"
+            )
+        return self._load(self.layout.oof(trial))
+
+    @property
+    def holdout(self) -> np.ndarray | None:
+        """The final model's holdout predictions, if the run had a holdout."""
+        path = self.layout.array("holdout")
+        return self._load(path) if path.is_file() else None
+
+    @property
+    def holdout_target(self) -> np.ndarray | None:
+        """The holdout target (labels, or values), aligned with :attr:`holdout`."""
+        path = self.layout.array("holdout_target")
+        return self._decode(self._load(path)) if path.is_file() else None

@@ -1,0 +1,8 @@
+"""One run as phases: directory and lock, overrides, prepare, search, finish (refit and
+holdout), package, deploy. :func:`run` is what ``automl run`` calls."""
+
+from automl.runner.directory import default_run_dir
+from automl.runner.flow import PhaseCallback, RunResult, run, versions
+from automl.runner.overrides import with_overrides
+
+__all__ = ["PhaseCallback", "RunResult", "default_run_dir", "run", "versions", "with_overrides"]

@@ -1,0 +1,274 @@
+"""A whole run: recipe → data → search → leaderboard → refit → holdout score → model package →
+deployers, each a phase under one budget; everything lands in the run directory
+(:mod:`automl.rundir` names its files).
+
+Running again into the same run directory resumes the study: finished trials are kept and
+count toward ``search.n_trials``; trials cut short are run again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import logging
+import os
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from automl.errors import AutomlError, ExecutorError
+from automl.leaderboard import Leaderboard
+from automl.records import BestTrial, Phase, RunStatus, RunSummary, StopReason, TrialFailure
+from automl.rundir import PredictionStore, RunLayout
+from automl.runner.directory import RunFiles, RunLock, RunLog, make_run_dir
+from automl.runner.overrides import requested_budget
+
+if TYPE_CHECKING:
+    from automl.data import DataProfile
+    from automl.recipe import ResolvedRecipe
+    from automl.search import Budget, SearchProgress
+
+__all__ = ["DEFAULT_KEEP_PREDICTIONS", "PhaseCallback", "RunResult", "run", "versions"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_KEEP_PREDICTIONS = 50
+VERSIONED = (
+    "automl",
+    "optuna",
+    "scikit-learn",
+    "pandas",
+    "numpy",
+    "pluggy",
+    "lightgbm",
+    "torch",
+    "ray",
+)
+
+
+@dataclass
+class RunResult:
+    """What a finished run produced."""
+
+    run_dir: Path
+    summary: RunSummary
+    leaderboard: Leaderboard
+    resumed: bool = False
+    stopped_by: StopReason | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+PhaseCallback = Callable[[Phase], None]
+
+
+def versions() -> dict[str, str | None]:
+    """Versions of Python and the key libraries (without importing them)."""
+    found: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def run(
+    resolved: ResolvedRecipe,
+    *,
+    run_dir: str | os.PathLike[str] | None = None,
+    on_progress: Callable[[SearchProgress], None] | None = None,
+    on_phase: PhaseCallback | None = None,
+    on_profile: Callable[[DataProfile], None] | None = None,
+    budget: Budget | None = None,
+) -> RunResult:
+    """Run a validated recipe end to end (see the module docstring for what is written).
+
+    Args:
+        resolved: The recipe (see :func:`automl.load_recipe`; apply :func:`with_overrides` for
+            command-line budgets).
+        run_dir: The run directory; an existing one with a study is resumed.
+        on_progress: Called with a :class:`SearchProgress` whenever the search changes.
+        on_phase: Called with each :class:`~automl.records.Phase` as it starts.
+        on_profile: Called with the data profile once the data is prepared.
+        budget: The run's budget; by default built from the recipe (tests pass a fake clock).
+
+    Raises:
+        AutomlError: bad data, plugins, or a search in which every trial failed; ``run.json``
+            then says ``failed`` with the message.
+        KeyboardInterrupt: the run was stopped; ``run.json`` says ``interrupted`` and
+            running the same recipe into the same run directory resumes.
+    """
+    import optuna
+
+    from automl.search import Budget
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # automl reports trials itself
+    search = resolved.recipe.search
+    if budget is None:
+        budget = Budget(
+            time_budget=search.time_budget,
+            n_trials=search.n_trials,
+            cv=search.cv,
+            requested=requested_budget(resolved),
+        )
+    layout = RunLayout(make_run_dir(run_dir, resolved.name))
+    summary = RunSummary(
+        recipe=resolved.name,
+        recipe_file=resolved.source,
+        started_at=_now(),
+        seed=search.seed,
+        versions=versions(),
+    )
+    with RunLock(layout), RunLog(layout):
+        files = RunFiles(layout, resolved.text, summary, resuming=layout.journal.exists())
+        logger.info("Run %r into %s", resolved.name, layout.root)
+        try:
+            result = _phases(
+                resolved, files, budget, on_progress, on_phase or (lambda _: None), on_profile
+            )
+        except KeyboardInterrupt:
+            _finish(
+                files,
+                budget,
+                RunStatus.INTERRUPTED,
+                "stopped by Ctrl-C or SIGTERM; run again with the same run directory to resume",
+            )
+            raise
+        except AutomlError as exc:
+            _finish(files, budget, RunStatus.FAILED, str(exc))
+            raise
+        except Exception as exc:
+            _finish(
+                files,
+                budget,
+                RunStatus.FAILED,
+                f"unexpected error (a bug): {type(exc).__name__}: {exc}",
+            )
+            raise
+        _finish(files, budget, RunStatus.FINISHED)
+        resolved.registry.after_run(recipe=resolved, run_dir=layout.root, summary=summary)
+    return result
+
+
+def _finish(files: RunFiles, budget: Budget, status: RunStatus, message: str | None = None) -> None:
+    summary = files.summary
+    summary.status = status
+    if message is not None:
+        summary.message = message
+    summary.timings["total"] = budget.finish()
+    summary.budget = budget.record()
+    summary.finished_at = _now()
+    files.write_summary()
+    if summary.budget.overrun:
+        logger.warning("The run took %.1f s longer than its time budget", summary.budget.overrun)
+
+
+def _phases(
+    resolved: ResolvedRecipe,
+    files: RunFiles,
+    budget: Budget,
+    on_progress: Callable[[SearchProgress], None] | None,
+    on_phase: PhaseCallback,
+    on_profile: Callable[[DataProfile], None] | None,
+) -> RunResult:
+    from automl.runner.deploy import deploy
+    from automl.runner.finish import refit_best
+    from automl.runner.package import package_model
+    from automl.runner.prepare import load_and_prepare
+    from automl.runner.search import make_executor, record_results, run_search
+
+    summary, layout = files.summary, files.layout
+    executor = make_executor(
+        resolved
+    )  # fail fast on a backend that cannot work, before loading data
+    resolved.registry.before_run(recipe=resolved, run_dir=layout.root)
+
+    def timed(phase: Phase) -> None:
+        summary.timings[phase.value] = budget.used.get(phase.value, 0.0)
+
+    prepared = load_and_prepare(
+        resolved, summary, budget, on_phase, on_profile, files.write_profile
+    )
+    timed(Phase.LOAD)
+    timed(Phase.PREPARE)
+    files.write_summary()
+    keep = getattr(resolved.recipe.search, "keep_predictions", DEFAULT_KEEP_PREDICTIONS)
+    store = PredictionStore(
+        layout,
+        task=prepared.table.task.value,
+        classes=prepared.table.classes,
+        maximize=prepared.metric.spec.direction == "maximize",
+        keep=keep,
+    )
+    on_phase(Phase.SEARCH)
+    with budget.phase(Phase.SEARCH):
+        searched = run_search(resolved, files, executor, prepared, budget, store, on_progress)
+    timed(Phase.SEARCH)
+    names = [m.name for m in prepared.metrics]
+    leaderboard = record_results(files, searched.study, prepared.metric.name, names)
+    summary.stopped_by = searched.result.stopped_by
+    summary.resumed = searched.resumed
+    if leaderboard.best is None:
+        raise _no_trial_error(searched.result.failures, searched.result.stopped_by)
+    on_phase(Phase.REFIT)
+    with budget.phase(Phase.REFIT):
+        refit = refit_best(resolved, prepared, leaderboard, budget)
+        if refit.predictions is not None:
+            store.set_holdout(
+                refit.row.trial,
+                prepared.table.target[prepared.split.holdout_rows],
+                refit.predictions,
+            )
+    timed(Phase.REFIT)
+    best = refit.row
+    leaderboard.set_holdout(best.trial, refit.holdout)
+    summary.best_trial = BestTrial(
+        number=best.trial,
+        model=best.model,
+        params=best.params,
+        cv_mean=best.mean(prepared.metric.name),
+        cv_std=best.std(prepared.metric.name),
+    )
+    summary.holdout = refit.holdout or None
+    on_phase(Phase.PACKAGE)
+    with budget.phase(Phase.PACKAGE):
+        record_results(files, searched.study, prepared.metric.name, names, board=leaderboard)
+        summary.model_sha256 = package_model(layout, refit.pipeline, prepared, summary)
+    timed(Phase.PACKAGE)
+    summary.model_dir = str(layout.model)
+    if resolved.deployers:
+        on_phase(Phase.DEPLOY)
+        with budget.phase(Phase.DEPLOY):
+            summary.deployments = deploy(resolved, layout.model)
+        timed(Phase.DEPLOY)
+    summary.status = RunStatus.FINISHED
+    return RunResult(
+        run_dir=layout.root,
+        summary=summary,
+        leaderboard=leaderboard,
+        resumed=searched.resumed,
+        stopped_by=searched.result.stopped_by,
+        timings=summary.timings,
+    )
+
+
+def _no_trial_error(failures: list[TrialFailure], stopped_by: StopReason) -> AutomlError:
+    from automl.errors import ModelError
+    from automl.search import most_common_failure
+
+    if failures:
+        reason, count = most_common_failure(failures)
+        return ModelError(
+            f"every trial failed ({len(failures)} trials); the most common reason ({count} of them): {reason}"
+        )
+    if stopped_by is StopReason.TIME_BUDGET:
+        return ExecutorError(
+            "no trial finished within the time budget (search.time_budget); give the run more time"
+        )
+    return ExecutorError("no trial completed; nothing to package")

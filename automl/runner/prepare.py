@@ -1,0 +1,141 @@
+"""The load and prepare phases: read the sources, type and clean the rows, split them, and pick
+the metrics and models that fit the (possibly inferred) task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from automl.errors import AutomlError, RecipeError, RecipeIssue
+from automl.records import Phase, RunSummary
+from automl.runner.splits import Split, holdout_split, test_split
+from automl.specs import ComponentKind, Task
+
+if TYPE_CHECKING:
+    from automl.data import TrainingTable
+    from automl.recipe import ResolvedModel, ResolvedRecipe
+    from automl.registry import Component
+    from automl.search.budget import Budget
+
+__all__ = ["Prepared", "components_for_task", "load_and_prepare"]
+
+
+@dataclass
+class Prepared:
+    """The prepared data of a run and the components chosen for its task."""
+
+    table: TrainingTable
+    split: Split
+    metric: Component
+    metrics: list[Component]
+    models: dict[str, ResolvedModel]
+
+
+def load_and_prepare(
+    resolved: ResolvedRecipe,
+    summary: RunSummary,
+    budget: Budget,
+    on_phase: Any,
+    on_profile: Any,
+    write_profile: Any,
+) -> Prepared:
+    """Run the load and prepare phases; fills the summary's task, metrics, models and data."""
+    from automl.data import fingerprint, prepare, read_source, with_test_rows
+
+    recipe = resolved.recipe
+
+    def read(source: Any) -> Any:
+        return read_source(
+            source.component,
+            source.params,
+            base_dir=resolved.base_dir,
+            where=source.path,
+            scrub=resolved.scrub,
+        )
+
+    on_phase(Phase.LOAD)
+    with budget.phase(Phase.LOAD):
+        frame = read(resolved.data_source)
+        test_frame = read(resolved.test_source) if resolved.test_source is not None else None
+    on_phase(Phase.PREPARE)
+    with budget.phase(Phase.PREPARE):
+        table = prepare(
+            frame, recipe.data.target, recipe.task, cv=recipe.search.cv, columns=recipe.data.columns
+        )
+        training_rows = len(table.target)
+        if test_frame is not None:
+            table = with_test_rows(table, test_frame)
+        write_profile(table.profile.to_dict())
+        if on_profile is not None:
+            on_profile(table.profile)
+        metric, metrics, models = components_for_task(resolved, table.task)
+        summary.task = table.task.value
+        summary.target = table.target_name
+        summary.metric = metric.name
+        summary.direction = metric.spec.direction
+        summary.metrics = [m.name for m in metrics]
+        summary.models = list(models)
+        summary.data = fingerprint(frame)
+        if test_frame is not None:
+            summary.data["test_source"] = fingerprint(test_frame)
+            split = test_split(training_rows, len(table.target))
+        else:
+            split = holdout_split(table, recipe.data.holdout, recipe.search.seed)
+        summary.data.update(
+            training_rows=len(split.train_rows), holdout_rows=len(split.holdout_rows)
+        )
+    return Prepared(table=table, split=split, metric=metric, metrics=metrics, models=models)
+
+
+def components_for_task(
+    resolved: ResolvedRecipe, task: Task
+) -> tuple[Any, list[Any], dict[str, ResolvedModel]]:
+    """The metrics and models for the (possibly inferred) task; errors name recipe paths."""
+    from automl.recipe.schema import DEFAULT_METRICS
+
+    issues: list[RecipeIssue] = []
+    metric = resolved.metric
+    if metric is None:
+        try:
+            metric = resolved.registry.get(ComponentKind.METRIC, DEFAULT_METRICS[task.value])
+        except AutomlError as exc:
+            issues.append(
+                RecipeIssue(
+                    "metric", f"no metric given and the default for {task.value} is unusable: {exc}"
+                )
+            )
+    for path, component in [
+        ("metric", metric),
+        *((f"metrics[{i}]", m) for i, m in enumerate(resolved.metrics)),
+    ]:
+        if component is not None and not component.spec.supports(task):
+            issues.append(
+                RecipeIssue(
+                    path,
+                    f"metric {component.name!r} does not support the {task.value} task inferred from the target; set task or choose another metric",
+                )
+            )
+    models: dict[str, ResolvedModel] = {}
+    listed = resolved.recipe.models is not None
+    for model in resolved.models:
+        if model.component.spec.supports(task):
+            models[model.name] = model
+        elif listed:
+            issues.append(
+                RecipeIssue(
+                    model.path,
+                    f"model {model.name!r} does not support the {task.value} task inferred from the target",
+                )
+            )
+    if not models and not issues:
+        installed = resolved.registry.names(ComponentKind.MODEL)
+        issues.append(
+            RecipeIssue(
+                "models",
+                f"no installed model supports {task.value} (installed: {', '.join(installed) or 'none'})",
+            )
+        )
+    if issues:
+        raise RecipeError(resolved.source, issues)
+    ordered = dict(sorted(models.items(), key=lambda item: (item[1].component.spec.cost, item[0])))
+    return metric, list(resolved.metrics), ordered

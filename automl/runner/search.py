@@ -1,0 +1,225 @@
+"""The search phase: the study (new or resumed), the executor, and the engine run, with every
+finished trial recorded in the run directory as it comes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from automl.leaderboard import Leaderboard
+from automl.options import Backend
+from automl.records import TrialRecord
+from automl.specs import ComponentKind
+
+if TYPE_CHECKING:
+    import numpy as np
+    import optuna
+
+    from automl.recipe import ResolvedModel, ResolvedRecipe
+    from automl.rundir import PredictionStore
+    from automl.runner.directory import RunFiles
+    from automl.runner.prepare import Prepared
+    from automl.search import Executor, SearchModel, SearchProgress, SearchResult
+    from automl.search.budget import Budget
+
+__all__ = ["SearchPhase", "make_executor", "record_results", "run_search", "search_models"]
+
+
+def make_executor(resolved: ResolvedRecipe) -> Executor:
+    """The executor the recipe asks for (not started yet)."""
+    from automl.search import LocalExecutor
+
+    execution = resolved.recipe.execution
+    workers = None if execution.workers == "auto" else int(execution.workers)
+    if execution.backend == Backend.RAY:
+        from automl.search.ray_executor import RayExecutor
+
+        specs = {model.name: model.component.spec for model in resolved.models}
+        return RayExecutor(
+            address=execution.address,
+            workers=workers,
+            model_cpus={name: spec.cpus for name, spec in specs.items()},
+            model_gpus={name: spec.gpus for name, spec in specs.items()},
+        )
+    return LocalExecutor(workers=workers or os.cpu_count() or 1)
+
+
+def search_models(models: dict[str, ResolvedModel]) -> dict[str, SearchModel]:
+    """The recipe's models as the search takes them (no recipe types below the runner)."""
+    from automl.recipe.dimensions import ChoiceDimension, FixedDimension
+    from automl.search import Choice, Fixed, Range, SearchModel
+
+    def dimension(dim: Any) -> Fixed | Choice | Range:
+        if isinstance(dim, FixedDimension):
+            return Fixed(dim.value)
+        if isinstance(dim, ChoiceDimension):
+            return Choice(tuple(dim.choices))
+        return Range(low=dim.low, high=dim.high, log=dim.log, step=dim.step, integer=dim.integer)
+
+    return {
+        name: SearchModel(
+            name=name,
+            spec=model.component.spec,
+            defaults=model.params.model_dump(),
+            fixed=model.params.model_dump(include=model.params.model_fields_set),
+            overrides={key: dimension(dim) for key, dim in model.search_space.items()},
+        )
+        for name, model in models.items()
+    }
+
+
+def _signature(resolved: ResolvedRecipe, prepared: Prepared, data_sha: str) -> dict[str, Any]:
+    """What a study's trials mean; a resume with a different signature is refused."""
+    search = resolved.recipe.search
+    return {
+        "automl_study": 1,
+        "task": prepared.table.task.value,
+        "metric": prepared.metric.name,
+        "models": sorted(prepared.models),
+        "cv": search.cv,
+        "seed": search.seed,
+        "holdout": resolved.recipe.data.holdout,
+        "data": data_sha,
+        # Fixed parameters and search-space overrides change what a trial means.
+        "space": {
+            name: {
+                "params": model.params.model_dump(
+                    mode="json", include=model.params.model_fields_set
+                ),
+                "search_space": {
+                    key: dim.model_dump(mode="json") for key, dim in model.search_space.items()
+                },
+            }
+            for name, model in sorted(prepared.models.items())
+        },
+    }
+
+
+def record_results(
+    files: RunFiles,
+    study: optuna.Study,
+    metric: str,
+    metrics: list[str],
+    board: Leaderboard | None = None,
+) -> Leaderboard:
+    """Write the leaderboard (``board``, or ranked from the study), the trial records and the
+    counts as the study has them now."""
+    from automl.search import records_of, trial_counts
+
+    records = records_of(study)
+    if board is None:
+        direction = "maximize" if study.direction.name == "MAXIMIZE" else "minimize"
+        board = Leaderboard.from_records(records, metric, metrics, direction)
+    files.summary.trials = trial_counts(study)
+    files.write_results(board, records)
+    files.write_summary()
+    return board
+
+
+@dataclass
+class SearchPhase:
+    """How the search phase ended."""
+
+    result: SearchResult
+    study: optuna.Study
+    resumed: bool
+
+
+def run_search(
+    resolved: ResolvedRecipe,
+    files: RunFiles,
+    executor: Executor,
+    prepared: Prepared,
+    budget: Budget,
+    store: PredictionStore,
+    on_progress: Callable[[SearchProgress], None] | None,
+) -> SearchPhase:
+    """Open (or resume) the study and search until a budget is spent."""
+    from automl.data import category_levels
+    from automl.search import (
+        STUDY_NAME,
+        Search,
+        SearchData,
+        WorkerSetup,
+        default_params,
+        enqueue_defaults,
+        make_pruner,
+        make_sampler,
+        make_storage,
+        open_study,
+        plugin_refs,
+        recover_unfinished,
+    )
+
+    recipe = resolved.recipe
+    search = recipe.search
+    table, split = prepared.table, prepared.split
+    metric, metrics = prepared.metric.name, [m.name for m in prepared.metrics]
+    features = table.features.iloc[split.train_rows].reset_index(drop=True)
+    from automl.runner.splits import folds
+
+    data = SearchData(
+        features=features,
+        target=table.target[split.train_rows],
+        folds=folds(table, split.train_rows, search.cv, search.seed),
+        task=table.task,
+        classes=table.classes,
+        kinds=table.kinds,
+        levels=category_levels(features, table.kinds),
+        metric=metric,
+        metrics=metrics,
+        seed=search.seed,
+        prune=search.pruner != "none",
+        keep_predictions=store.keep > 0,
+    )
+    direction = resolved.registry.get(ComponentKind.METRIC, metric).spec.direction
+    study, resumed = open_study(
+        # In a shared database, runs of one recipe share (and resume) one study.
+        study_name=resolved.name if search.storage else STUDY_NAME,
+        storage=make_storage(files.layout.journal, search.storage),
+        direction=direction,
+        sampler=make_sampler(search.sampler, search.seed),
+        pruner=make_pruner(search.pruner, search.cv),
+        signature=_signature(resolved, prepared, files.summary.data["sha256"]),
+        run_dir=files.layout.root,
+    )
+    files.activate()  # the study accepted this recipe: the run owns the directory's files now
+    store.start(data.target, split.train_rows, split.holdout_rows)
+    models = search_models(prepared.models)
+    if resumed:
+        recover_unfinished(study, shared=bool(search.storage))
+    else:
+        enqueue_defaults(study, [default_params(model) for model in models.values()])
+
+    def on_trial(record: TrialRecord) -> None:
+        resolved.registry.after_trial(recipe=resolved, trial=record)
+
+    def on_predictions(record: TrialRecord, oof: np.ndarray) -> None:
+        store.add(record.number, record.value, oof)
+
+    try:
+        executor.start(
+            WorkerSetup(data=data, plugins=plugin_refs(resolved.registry), models=list(models))
+        )
+        result = Search(
+            study=study,
+            executor=executor,
+            models=models,
+            task=table.task,
+            metric=metric,
+            metrics=metrics,
+            budget=budget,
+            deterministic=recipe.execution.deterministic,
+            on_progress=on_progress,
+            on_trial=on_trial,
+            on_predictions=on_predictions,
+        ).run()
+    except BaseException:
+        # Interrupted or failed: what finished so far stays visible (leaderboard, counts).
+        record_results(files, study, metric, metrics)
+        raise
+    finally:
+        executor.close()
+    return SearchPhase(result=result, study=study, resumed=resumed)

@@ -1,0 +1,112 @@
+"""The run's budget: one owner of the clock for the search, the finish phases and the display.
+
+A :class:`Budget` is built once per run from the recipe and the command-line overrides. The
+search engine stops asking for trials when the time left is what the refit and packaging need
+(:meth:`Budget.search_deadline`); the refit, packaging and deployers run under the same clock
+and record the time they used (:meth:`Budget.phase`); ``run.json`` holds the result
+(:meth:`Budget.record`). Tests pass a fake ``clock``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from automl.records import BudgetRecord
+
+__all__ = ["PACKAGE_SECONDS", "Budget"]
+
+PACKAGE_SECONDS = 1.5
+"""Seconds kept before the deadline for writing the package and the leaderboard."""
+
+
+@dataclass
+class Budget:
+    """The time and trial budget of one run.
+
+    Attributes:
+        time_budget: Seconds of wall clock for the whole run (refit and packaging included).
+        n_trials: Trials to count (complete, pruned, failed), counting a resumed study's.
+        cv: Cross-validation folds (the refit on all training rows costs about
+            ``cv / (cv - 1)`` of a fold's fit).
+        requested: The budget as the recipe file states it (before overrides).
+        clock: A monotonic clock in seconds.
+        started: The clock's value when the run started.
+    """
+
+    time_budget: float | None = None
+    n_trials: int | None = None
+    cv: int = 5
+    requested: Mapping[str, Any] = field(default_factory=dict)
+    clock: Callable[[], float] = time.monotonic
+    started: float = field(default=-1.0)
+    used: dict[str, float] = field(default_factory=dict)
+    finished: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.started < 0:
+            self.started = self.clock()
+
+    @property
+    def deadline(self) -> float | None:
+        """The clock value by which the run must end, if it has a time budget."""
+        return None if self.time_budget is None else self.started + self.time_budget
+
+    def elapsed(self) -> float:
+        """Seconds since the run started."""
+        return self.clock() - self.started
+
+    def remaining(self) -> float | None:
+        """Seconds left of the time budget (never negative), or ``None`` without one."""
+        deadline = self.deadline
+        return None if deadline is None else max(0.0, deadline - self.clock())
+
+    def expired(self) -> bool:
+        """Whether the time budget is spent."""
+        remaining = self.remaining()
+        return remaining is not None and remaining <= 0.0
+
+    def reserve(self, best_fit_time: float | None) -> float:
+        """Seconds to keep for the refit and packaging, given the best trial's fold fit time.
+
+        Refitting on every training row takes about ``cv/(cv-1)`` folds' time, and writing the
+        package grows with the model; the margin is generous (a busy machine is slower).
+        """
+        if best_fit_time is None:
+            return PACKAGE_SECONDS + 1.0
+        refit = best_fit_time * self.cv / max(1, self.cv - 1)
+        return PACKAGE_SECONDS + 0.5 * best_fit_time + 2.0 * refit
+
+    def search_deadline(self, best_fit_time: float | None) -> float | None:
+        """The clock value at which the search stops asking for trials."""
+        deadline = self.deadline
+        return None if deadline is None else deadline - self.reserve(best_fit_time)
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time a phase of the run (its seconds land in :attr:`used`)."""
+        started = self.clock()
+        try:
+            yield
+        finally:
+            key = str(name)
+            self.used[key] = round(self.used.get(key, 0.0) + self.clock() - started, 3)
+
+    def finish(self) -> float:
+        """Mark the end of the run; returns the seconds it took."""
+        self.finished = self.clock()
+        return round(self.finished - self.started, 3)
+
+    def record(self) -> BudgetRecord:
+        """The budget as ``run.json`` keeps it."""
+        total = None if self.finished is None else round(self.finished - self.started, 3)
+        return BudgetRecord(
+            requested=dict(self.requested),
+            time_budget=self.time_budget,
+            n_trials=self.n_trials,
+            used=dict(self.used),
+            total=total,
+        )

@@ -1,0 +1,181 @@
+"""Trial records in the study: how a :class:`~automl.records.TrialRecord` is stored in an Optuna
+trial's user attributes and read back, and counts over a study's trials.
+
+Attribute names are kept from the first releases (``model``, ``params``, ``scores``, ...), so
+studies written before records existed still resume and read back.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from automl.records import (
+    FailureKind,
+    MetricScores,
+    TrialCounts,
+    TrialFailure,
+    TrialRecord,
+    TrialState,
+)
+
+if TYPE_CHECKING:
+    import optuna
+    from optuna.trial import FrozenTrial
+
+    from automl.search.trial import TrialOutcome
+
+__all__ = [
+    "INTERRUPTED",
+    "RETRIED",
+    "failures",
+    "most_common_failure",
+    "record_from_outcome",
+    "record_of",
+    "records_of",
+    "store_record",
+    "store_unfinished",
+    "trial_counts",
+]
+
+INTERRUPTED = "interrupted"
+"""User attribute of a trial that did not finish (killed, cancelled at the deadline or by Ctrl-C)."""
+RETRIED = "retried"
+"""User attribute of a failed trial whose parameters were run again (its worker died)."""
+_FIELDS = ("model", "params", "value", "scores", "folds_done", "fit_time", "predict_time_per_1000")
+
+
+def record_from_outcome(
+    outcome: TrialOutcome,
+    model: str,
+    params: Mapping[str, Any],
+    metric: str,
+    retry_of: int | None = None,
+) -> TrialRecord:
+    """The record of a finished trial."""
+    scores = {name: MetricScores.of(values) for name, values in outcome.scores.items()}
+    fit = statistics.fmean(outcome.fit_times) if outcome.fit_times else None
+    predict_per_1000 = (
+        1000.0 * math.fsum(outcome.predict_times) / outcome.predicted_rows
+        if outcome.predicted_rows
+        else None
+    )
+    primary = scores.get(metric)
+    return TrialRecord(
+        number=outcome.number,
+        state=TrialState(outcome.state),
+        model=model,
+        params=dict(params),
+        value=primary.mean if primary is not None else None,
+        scores=scores,
+        folds_done=len(outcome.fit_times),
+        fit_time=fit,
+        predict_time_per_1000=predict_per_1000,
+        failure=outcome.failure,
+        retry_of=retry_of,
+    )
+
+
+def store_record(trial: optuna.Trial, record: TrialRecord) -> None:
+    """Keep ``record`` in the trial's user attributes (before the trial is told)."""
+    data = record.to_dict()
+    for key in _FIELDS:
+        trial.set_user_attr(key, data[key])
+    if record.failure is not None:
+        trial.set_user_attr("error", record.failure.message)
+        trial.set_user_attr("failure", record.failure.to_dict())
+
+
+def store_unfinished(trial: optuna.Trial, model: str, kind: FailureKind, message: str) -> None:
+    """Mark a trial cut short by the run (a resume runs it again)."""
+    trial.set_user_attr("model", model)
+    trial.set_user_attr(INTERRUPTED, True)
+    trial.set_user_attr("error", message)
+    trial.set_user_attr("failure", TrialFailure(kind, message).to_dict())
+
+
+_STATES = {"COMPLETE": TrialState.COMPLETE, "PRUNED": TrialState.PRUNED, "FAIL": TrialState.FAILED}
+
+
+def record_of(frozen: FrozenTrial) -> TrialRecord | None:
+    """The record of a finished trial of the study (``None`` for a running or waiting one)."""
+    state = _STATES.get(frozen.state.name)
+    if state is None:
+        return None
+    attrs = frozen.user_attrs
+    failure: TrialFailure | None = None
+    if attrs.get("failure"):
+        failure = TrialFailure.from_dict(attrs["failure"])
+    elif state is TrialState.FAILED:
+        kind = FailureKind.INTERRUPTED if attrs.get(INTERRUPTED) else FailureKind.ERROR
+        failure = TrialFailure(kind, str(attrs.get("error", "unknown error")))
+    elif state is TrialState.PRUNED:
+        failure = TrialFailure(FailureKind.PRUNED, "stopped early by the pruner")
+    return TrialRecord(
+        number=frozen.number,
+        state=state,
+        model=str(attrs.get("model", frozen.params.get("model"))),
+        params=dict(attrs.get("params") or {}),
+        value=attrs.get("value", frozen.value if state is TrialState.COMPLETE else None),
+        scores={
+            name: MetricScores.from_dict(value)
+            for name, value in (attrs.get("scores") or {}).items()
+        },
+        folds_done=int(attrs.get("folds_done") or 0),
+        fit_time=attrs.get("fit_time"),
+        predict_time_per_1000=attrs.get("predict_time_per_1000"),
+        failure=failure,
+        retry_of=attrs.get("retry_of"),
+    )
+
+
+def records_of(study: optuna.Study) -> list[TrialRecord]:
+    """Every finished trial's record, in trial-number order."""
+    records = (record_of(trial) for trial in study.get_trials(deepcopy=False))
+    return [record for record in records if record is not None]
+
+
+def _counted_failure(frozen: FrozenTrial) -> bool:
+    return not (frozen.user_attrs.get(INTERRUPTED) or frozen.user_attrs.get(RETRIED))
+
+
+def trial_counts(study: optuna.Study) -> TrialCounts:
+    """Complete, pruned and failed trials of a study (interrupted and retried ones are not
+    counted)."""
+    from optuna.trial import TrialState as OptunaState
+
+    counts = TrialCounts()
+    for trial in study.get_trials(deepcopy=False):
+        if trial.state == OptunaState.COMPLETE:
+            counts.complete += 1
+        elif trial.state == OptunaState.PRUNED:
+            counts.pruned += 1
+        elif trial.state == OptunaState.FAIL and _counted_failure(trial):
+            counts.failed += 1
+    return counts
+
+
+def failures(study: optuna.Study) -> list[TrialFailure]:
+    """The failures of the study's failed trials (not those cut short by the run)."""
+    from optuna.trial import TrialState as OptunaState
+
+    found = []
+    for trial in study.get_trials(deepcopy=False, states=(OptunaState.FAIL,)):
+        if trial.user_attrs.get(INTERRUPTED):
+            continue
+        record = record_of(trial)
+        if record is not None and record.failure is not None:
+            found.append(record.failure)
+    return found
+
+
+def most_common_failure(found: Sequence[TrialFailure | str]) -> tuple[str, int]:
+    """The most frequent failure message and how often it occurred."""
+    counts: dict[str, int] = {}
+    for failure in found:
+        message = str(failure)
+        counts[message] = counts.get(message, 0) + 1
+    message = max(counts, key=lambda key: counts[key])
+    return message, counts[message]
