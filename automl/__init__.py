@@ -28,6 +28,7 @@ from automl.hookspecs import hookimpl
 from automl.version import __version__
 
 if TYPE_CHECKING:
+    from automl.atomic import write_bytes_atomic, write_text_atomic
     from automl.naming import did_you_mean
     from automl.package import ModelPackage, load_model
     from automl.params import NoParams, Params, ParamSampler
@@ -86,6 +87,8 @@ _LAZY = {
     "RunResult": "automl.runner",
     "with_overrides": "automl.runner",
     "ModelPackage": "automl.package",
+    "write_bytes_atomic": "automl.atomic",
+    "write_text_atomic": "automl.atomic",
     "Run": "automl.rundir",
     "RunPredictions": "automl.rundir",
     "open_run": "automl.rundir",
@@ -167,4 +170,6 @@ __all__ = [
     "open_run",
     "run",
     "with_overrides",
+    "write_bytes_atomic",
+    "write_text_atomic",
 ]

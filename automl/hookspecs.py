@@ -39,7 +39,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def automl_register_data_sources() -> Iterable[DataSourceSpec]:
+def automl_register_data_sources() -> Iterable[DataSourceSpec] | None:
     """Return the data sources this plugin provides.
 
     Called once per plugin when a plugin manager collects components (at start-up of every
@@ -49,7 +49,7 @@ def automl_register_data_sources() -> Iterable[DataSourceSpec]:
 
 
 @hookspec
-def automl_register_models() -> Iterable[ModelSpec]:
+def automl_register_models() -> Iterable[ModelSpec] | None:
     """Return the models this plugin provides.
 
     Called once per plugin when a plugin manager collects components. Return an iterable of
@@ -59,7 +59,7 @@ def automl_register_models() -> Iterable[ModelSpec]:
 
 
 @hookspec
-def automl_register_metrics() -> Iterable[MetricSpec]:
+def automl_register_metrics() -> Iterable[MetricSpec] | None:
     """Return the metrics this plugin provides.
 
     Called once per plugin when a plugin manager collects components. Return an iterable of
@@ -68,7 +68,7 @@ def automl_register_metrics() -> Iterable[MetricSpec]:
 
 
 @hookspec
-def automl_register_deployers() -> Iterable[DeployerSpec]:
+def automl_register_deployers() -> Iterable[DeployerSpec] | None:
     """Return the deployers this plugin provides.
 
     Called once per plugin when a plugin manager collects components. Return an iterable of

@@ -44,6 +44,9 @@ SUPPORTED_API_VERSIONS = frozenset({1, 2})
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 """Component and plugin names: lowercase ASCII letters, digits and underscores, letter first."""
 
+Direction = Literal["maximize", "minimize"]
+"""Which way a metric (and a study optimising it) is better."""
+
 
 class ComponentKind(enum.StrEnum):
     """The four kinds of component a plugin can register."""
@@ -205,7 +208,7 @@ class MetricSpec(ComponentSpec):
 
     kind: ClassVar[ComponentKind] = ComponentKind.METRIC
 
-    direction: Literal["maximize", "minimize"]
+    direction: Direction
     needs_proba: bool = False
 
     def __post_init__(self) -> None:
@@ -246,6 +249,7 @@ __all__ = [
     "ComponentSpec",
     "DataSourceSpec",
     "DeployerSpec",
+    "Direction",
     "MetricSpec",
     "ModelSpec",
     "NoParams",

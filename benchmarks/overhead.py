@@ -13,10 +13,10 @@ compares every trial's parameters and CV score).
 - **bare**: an in-memory Optuna study in this process driven with ``study.ask()`` /
   ``study.tell()`` (or ``study.optimize``, ``--bare-mode optimize``), each trial doing the
   engine's per-trial work: sample the model's space (``automl.search.space.sample_params``),
-  build ``automl.data.preprocess.build_pipeline`` (the column kinds and levels prepared as the
-  runner prepares them: ``automl.data.prepare.prepare`` and ``category_levels``)
-  for every fold, fit, ``predict_proba``, score with the registry's metric, mean over folds; one
-  BLAS/OpenMP thread, like the engine's workers.
+  build ``automl.data.build_pipeline`` (the column kinds and levels prepared as the runner
+  prepares them: ``automl.data.prepare`` and ``category_levels``) for every fold, fit, predict
+  and score with ``automl.evaluation`` (as a trial does: ``predict_proba`` and the registry's
+  metric), mean over folds; one BLAS/OpenMP thread, like the engine's workers.
 
 What is measured, on both sides: the steady-state search rate ``(N - 1) / (t_last - t_first)``,
 where the ``t`` are the trials' ``datetime_complete`` in the study (when ``tell`` recorded
@@ -49,29 +49,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common import load_recipe_text, run_recipe, study_trials
+
 TARGET = "y"
 
 PROFILED: list[tuple[str, str, str]] = [
-    ("automl.search.engine:Search", "_fill_slots", "Search._fill_slots (ask+sample+submit)"),
+    ("automl.search:Search", "_fill_slots", "Search._fill_slots (ask+sample+submit)"),
     ("optuna:Study", "ask", "  Study.ask"),
     ("optuna:Trial", "suggest_categorical", "  Trial.suggest_categorical"),
     ("optuna:Trial", "suggest_int", "  Trial.suggest_int"),
     ("optuna:Trial", "suggest_float", "  Trial.suggest_float"),
-    ("automl.search.executor:LocalExecutor", "submit", "  LocalExecutor.submit"),
-    ("automl.search.engine:Search", "_on_report", "Search._on_report (each fold)"),
+    ("automl.search:LocalExecutor", "submit", "  LocalExecutor.submit"),
+    ("automl.search:Search", "_on_report", "Search._on_report (each fold)"),
     ("optuna:Trial", "report", "  Trial.report"),
     ("optuna:Trial", "should_prune", "  Trial.should_prune"),
-    ("automl.search.executor:LocalExecutor", "decide", "  LocalExecutor.decide"),
-    ("automl.search.engine:Search", "_finish", "Search._finish (user attrs + tell)"),
+    ("automl.search:LocalExecutor", "decide", "  LocalExecutor.decide"),
+    ("automl.search:Search", "_finish", "Search._finish (user attrs + tell)"),
     ("optuna:Trial", "set_user_attr", "  Trial.set_user_attr"),
     ("optuna:Study", "tell", "  Study.tell"),
-    ("automl.search.engine:Search", "_emit", "Search._emit (progress)"),
-    ("automl.search.executor:LocalExecutor", "poll", "LocalExecutor.poll (incl. waiting)"),
-    ("optuna.storages.journal:JournalFileBackend", "append_logs", "journal append_logs"),
+    ("automl.search:Search", "_emit", "Search._emit (progress)"),
+    ("automl.search:LocalExecutor", "poll", "LocalExecutor.poll (incl. waiting)"),
+    ("optuna.storages.journal:JournalStorage", "_write_log", "journal write (lock, append, flush)"),
     ("optuna.storages.journal:JournalStorage", "_sync_with_backend", "journal _sync_with_backend"),
+    ("os", "fsync", "os.fsync (journal, run files)"),
 ]
-"""``(module:class, method, label)``: what ``--profile`` times, in display order."""
-FSYNC_LABEL = "journal os.fsync (in append_logs)"
+"""``(module[:class], function, label)``: what ``--profile`` times, in display order. The
+engine's own methods are timed by name (bookkeeping internals, not API: rename them here when
+the engine changes)."""
 
 
 @dataclass
@@ -136,7 +140,8 @@ class Profile:
     """Calls and inclusive seconds of the search's bookkeeping, patched in this process.
 
     Only this process is timed: for the engine that is the driver (trials run in the worker);
-    for the bare loop it is everything. Times are inclusive (``Search._finish`` contains its
+    for the bare loop it is everything. ``os.fsync`` is timed wherever the driver calls it (the
+    journal's append when a trial finishes, and the run's durable file writes). Times are inclusive (``Search._finish`` contains its
     ``set_user_attr`` and ``tell`` calls). Each call's wall-clock start is kept, so that the
     totals can be restricted to the measured window (steady state).
     """
@@ -160,39 +165,15 @@ class Profile:
         setattr(owner, attribute, timed)
         self._stack.callback(setattr, owner, attribute, original)
 
-    def _wrap_fsync(self) -> None:
-        """Time ``os.fsync`` as the journal file backend calls it (through its module's ``os``)."""
-        import os
-
-        from optuna.storages.journal import _file
-
-        calls = self.calls[FSYNC_LABEL]
-
-        class _TimedOs:
-            def __getattr__(self, name: str) -> Any:
-                return getattr(os, name)
-
-            @staticmethod
-            def fsync(fd: int) -> None:
-                wall, started = time.time(), time.perf_counter()
-                try:
-                    os.fsync(fd)
-                finally:
-                    calls.append((wall, time.perf_counter() - started))
-
-        original = _file.os
-        _file.os = _TimedOs()  # type: ignore[assignment]
-        self._stack.callback(setattr, _file, "os", original)
-
     def __enter__(self) -> Profile:
         if not self.enabled:
             return self
         import importlib
 
         for where, attribute, label in PROFILED:
-            module, name = where.split(":")
-            self._wrap(getattr(importlib.import_module(module), name), attribute, label)
-        self._wrap_fsync()
+            module, _, name = where.partition(":")
+            owner = importlib.import_module(module)
+            self._wrap(getattr(owner, name) if name else owner, attribute, label)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -235,33 +216,22 @@ def run_engine(
     csv: Path, model: str, n_trials: int, cv: int, seed: int, workdir: Path, profile: bool
 ) -> Measurement:
     """One ``automl.run`` into a fresh run directory under ``workdir``."""
-    import optuna
     import pandas as pd
-    from optuna.storages.journal import JournalFileBackend
 
-    from automl import run
-    from automl.recipe import parse_recipe
-    from automl.search.study import JOURNAL_FILE, STUDY_NAME
-
-    resolved = parse_recipe(
-        _recipe_text(csv, model, n_trials, cv, seed), source="overhead", base_dir=csv.parent
-    )
     run_dir = Path(tempfile.mkdtemp(prefix="engine-", dir=workdir))
+    resolved = load_recipe_text(_recipe_text(csv, model, n_trials, cv, seed), run_dir)
     with Profile(enabled=profile) as timer:
-        result = run(resolved, run_dir=run_dir)
-    storage = optuna.storages.JournalStorage(JournalFileBackend(str(run_dir / JOURNAL_FILE)))
-    trials = optuna.load_study(study_name=STUDY_NAME, storage=storage).get_trials(deepcopy=False)
+        finished = run_recipe(resolved, run_dir / "run")
     # The worker's own timing of the model work: mean fit per fold, predict per 1000 rows (every
     # row is predicted once over the folds).
     rows = len(pd.read_csv(csv))
     work = [
-        t.user_attrs["fit_time"] * t.user_attrs["folds_done"]
-        + t.user_attrs["predict_time_per_1000"] * rows / 1000
-        for t in sorted(trials, key=lambda t: t.number)[1:]
-        if t.user_attrs.get("fit_time") is not None
-        and t.user_attrs.get("predict_time_per_1000") is not None
+        record.fit_time * record.folds_done + record.predict_time_per_1000 * rows / 1000
+        for record in sorted(finished.trials, key=lambda record: record.number)[1:]
+        if record.fit_time is not None and record.predict_time_per_1000 is not None
     ]
-    return _measurement("engine", trials, timer, work, result.timings.get("search"))
+    search_seconds = finished.summary.timings.get("search")
+    return _measurement("engine", study_trials(finished), timer, work, search_seconds)
 
 
 def prepared(frame: Any, cv: int) -> tuple[Any, dict[str, Any]]:
@@ -281,17 +251,18 @@ def run_bare(
     from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
 
+    from automl import evaluation
     from automl.data import build_pipeline, category_levels
-    from automl.recipe import parse_recipe
-    from automl.search.space import MODEL_PARAM, default_params, sample_params
+    from automl.runner.search import search_models
+    from automl.search import default_params
+    from automl.search.space import MODEL_PARAM, sample_params
 
-    # The same resolved model (search space, defaults) as the engine gets from the recipe.
-    resolved = parse_recipe(
-        _recipe_text(csv, model, n_trials, cv, seed), source="overhead", base_dir=csv.parent
-    )
-    chosen = resolved.models[0]
-    spec = chosen.component.spec
-    metric = resolved.registry.get("metric", "roc_auc").spec
+    # The same model (search space, defaults) as the engine gets from the recipe.
+    with tempfile.TemporaryDirectory(prefix="bare-", dir=csv.parent) as folder:
+        resolved = load_recipe_text(_recipe_text(csv, model, n_trials, cv, seed), Path(folder))
+    chosen = search_models({entry.name: entry for entry in resolved.models})[model]
+    spec = chosen.spec
+    metrics = {"roc_auc": resolved.registry.get("metric", "roc_auc").spec}
     table, kinds = prepared(pd.read_csv(csv), cv)
     features, target, task, classes = table.features, table.target, table.task, table.classes
     levels = category_levels(features, kinds)
@@ -311,9 +282,10 @@ def run_bare(
             pipeline = build_pipeline(estimator, kinds, levels, scale=spec.needs_scaling)
             started = time.perf_counter()
             pipeline.fit(features.iloc[train], target[train])
-            proba = pipeline.predict_proba(features.iloc[valid])
+            rows = features.iloc[valid]
+            made = evaluation.predict(pipeline, rows, task, classes, metrics.values())
             seconds += time.perf_counter() - started
-            scores.append(float(metric.factory(target[valid], proba, labels=classes)))
+            scores.append(evaluation.score(metrics, target[valid], made, classes)["roc_auc"])
         work[trial.number] = seconds
         return statistics.fmean(scores)
 
@@ -357,7 +329,6 @@ def _print_profile(
 
     engine_rows, bare_rows = per_trial(engine), per_trial(bare)
     labels = [label for _, _, label in PROFILED]
-    labels.insert(labels.index("journal _sync_with_backend") + 1, FSYNC_LABEL)
     out("")
     out("Profile, steady state (calls inside the measured window; inclusive times):")
     out(

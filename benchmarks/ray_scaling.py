@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import optuna
 import pandas as pd
+from common import study_trials
 
 
 def _data(path: Path, rows: int, features: int, seed: int = 0) -> None:
@@ -47,11 +48,12 @@ def _recipe(folder: Path, body: str) -> Path:
 
 
 def _span(run_dir: Path) -> tuple[float, int]:
-    from automl.search.study import make_storage
+    from automl import open_run
 
-    study = optuna.load_study(study_name="automl", storage=make_storage(run_dir, None))
     finished = [
-        t for t in study.trials if t.datetime_complete is not None and t.datetime_start is not None
+        t
+        for t in study_trials(open_run(run_dir))
+        if t.datetime_complete is not None and t.datetime_start is not None
     ]
     start = min(t.datetime_start for t in finished)  # type: ignore[type-var]
     end = max(t.datetime_complete for t in finished)  # type: ignore[type-var]
@@ -59,8 +61,7 @@ def _span(run_dir: Path) -> tuple[float, int]:
 
 
 def _run(recipe: Path, run_dir: Path, **overrides: object) -> tuple[float, int]:
-    from automl import PluginRegistry, load_recipe
-    from automl.runner import run, with_overrides
+    from automl import PluginRegistry, load_recipe, run, with_overrides
 
     resolved = with_overrides(load_recipe(recipe, PluginRegistry.discover()), **overrides)  # type: ignore[arg-type]
     run(resolved, run_dir=run_dir)

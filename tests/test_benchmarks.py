@@ -1,4 +1,4 @@
-"""Smoke tests of the benchmark scripts (benchmarks/suite.py, benchmarks/overhead.py) on tiny data."""
+"""Smoke tests of the benchmark scripts (benchmarks/suite.py, overhead.py, budget.py) on tiny data."""
 
 from __future__ import annotations
 
@@ -18,17 +18,29 @@ import pytest
 from tests.conftest import ROOT
 
 BENCHMARKS = ROOT / "benchmarks"
+SIBLINGS = ("common", "suite_report")
+"""The modules the scripts import from their own folder, in dependency order."""
 
 
-def _load(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """Import a script of benchmarks/ (a folder without ``__init__.py``) as a module."""
-    spec = importlib.util.spec_from_file_location(f"_bench_{name}", BENCHMARKS / f"{name}.py")
+def _module(name: str, as_name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(as_name, BENCHMARKS / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, spec.name, module)
     spec.loader.exec_module(module)
     return module
+
+
+def _load(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """Import a script of benchmarks/ (a folder without ``__init__.py``) as a module.
+
+    Its sibling modules are imported first under their plain names, as ``python
+    benchmarks/<script>.py`` finds them (the script's folder first on ``sys.path``).
+    """
+    for sibling in SIBLINGS:
+        _module(sibling, sibling, monkeypatch)
+    return _module(name, f"_bench_{name}", monkeypatch)
 
 
 def _tiny_suite(folder: Path) -> Path:
@@ -76,6 +88,7 @@ def test_suite_scores_a_split_and_keeps_going_after_a_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     suite = _load("suite", monkeypatch)
+    report = sys.modules["suite_report"]  # the anchors, the CSV and the table
     suite_json = _tiny_suite(tmp_path)
     splits, results = tmp_path / "splits", tmp_path / "results.csv"
     lines: list[str] = []
@@ -107,7 +120,7 @@ def test_suite_scores_a_split_and_keeps_going_after_a_failure(
     with results.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         rows = list(reader)
-        assert tuple(reader.fieldnames or ()) == suite.CSV_FIELDS
+        assert tuple(reader.fieldnames or ()) == report.CSV_FIELDS
     by_name = {row["dataset"]: row for row in rows}
     assert by_name["absent"]["status"] == "failed"
     assert "absent.csv" in by_name["absent"]["error"]
@@ -131,17 +144,19 @@ def test_suite_scores_a_split_and_keeps_going_after_a_failure(
     # A second run reuses the written split.
     entry = json.loads(suite_json.read_text(encoding="utf-8"))[0]
     frame = pd.read_csv(tmp_path / "tiny.csv")
-    _, test, _ = suite.fixed_split(entry, frame, frame["label"].to_numpy(), 0, splits)
+    _, test, _ = sys.modules["common"].fixed_split(
+        entry, frame, frame["label"].to_numpy(), 0, splits
+    )
     assert frame.index[test].tolist() == split["test_rows"]
 
 
 def test_normalised_score_for_lower_is_better_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
-    suite = _load("suite", monkeypatch)
+    report = _load("suite_report", monkeypatch)
     anchors = {"constant_2021": 1.0, "tuned_rf_2021": 0.5}
-    assert suite.normalised(0.5, anchors) == 1.0
-    assert suite.normalised(1.0, anchors) == 0.0
-    assert suite.normalised(0.25, anchors) == 1.5
-    assert math.isnan(suite.normalised(0.3, {}))
+    assert report.normalised(0.5, anchors) == 1.0
+    assert report.normalised(1.0, anchors) == 0.0
+    assert report.normalised(0.25, anchors) == 1.5
+    assert math.isnan(report.normalised(0.3, {}))
 
 
 @pytest.mark.slow
@@ -166,3 +181,51 @@ def test_overhead_prints_the_ratio_line(tmp_path: Path, monkeypatch: pytest.Monk
     assert engine > 0
     assert bare > 0
     assert math.isclose(ratio, engine / bare, rel_tol=0.01)
+
+
+@pytest.mark.slow
+def test_budget_prints_one_line_per_budget_and_the_max_ratio(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    budget = _load("budget", monkeypatch)
+    # Two quick trials: the run ends well inside its budget even on a loaded machine (a worker
+    # process can take seconds to start), and a budget of 10 s still bounds it.
+    (tmp_path / "recipe.yaml").write_text(
+        f"name: budget-check\n"
+        f"task: binary\n"
+        f"data: {{source: {{type: csv, path: '{ROOT / 'recipes' / 'data' / 'churn.csv'}'}}, "
+        "target: churned, holdout: 0.2}\n"
+        "models: [logistic_regression]\n"
+        "search: {n_trials: 2, cv: 3, seed: 0}\n"
+        "execution: {workers: 1}\n",
+        encoding="utf-8",
+    )
+    lines: list[str] = []
+    argv = ["--budgets", "10", "--recipe", str(tmp_path / "recipe.yaml")]
+
+    code = budget.main([*argv, "--workdir", str(tmp_path)], out=lines.append)
+
+    assert code == 0, "\n".join(lines)
+    runs = [line for line in lines if line.startswith("budget=")]
+    assert len(runs) == 1
+    match = re.fullmatch(
+        r"budget=10 wall=(\d+\.\d\d) ratio=(\d+\.\d{3}) run_total=(\d+\.\d\d) "
+        r"overrun=(\d+\.\d\d) stopped_by=(time_budget|n_trials)",
+        runs[0],
+    )
+    assert match, runs[0]
+    wall, ratio, total, overrun = map(float, match.groups()[:4])
+    assert math.isclose(ratio, wall / 10, abs_tol=0.002)
+    assert 0 < total <= wall
+    assert math.isclose(overrun, max(0.0, total - 10), abs_tol=0.01)
+    phases = lines[lines.index(runs[0]) + 1]
+    assert re.fullmatch(
+        r"  phases: (\w+=\d+\.\d\d ?)+; outside the phases: -?\d+\.\d\d; outside the run: \d+\.\d\d",
+        phases,
+    )
+    assert "search=" in phases
+    last = re.fullmatch(
+        r"max_ratio=(\d+\.\d{3}) goal: wall/budget <= 1\.02 \((met|not met.*)\)", lines[-1]
+    )
+    assert last, lines[-1]
+    assert float(last.group(1)) == ratio

@@ -292,9 +292,9 @@ def test_requirements_detect_lightgbm(tmp_path: Path, data: pd.DataFrame) -> Non
 
 
 def test_local_version_labels_are_not_pinned() -> None:
-    from automl.package import _requirements_text
+    from automl.package.environment import requirements_text
 
-    text = _requirements_text({"automl": "0.1.0", "torch": "2.13.0+cpu"})
+    text = requirements_text({"automl": "0.1.0", "torch": "2.13.0+cpu"})
     assert "torch==2.13.0" in text.splitlines()
     assert "# torch was installed as the local build 2.13.0+cpu" in text
 
@@ -532,7 +532,7 @@ def test_crash_late_in_writing_leaves_nothing(
     def crash(*args: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(automl.package.write, "_mlmodel_text", crash)
+    monkeypatch.setattr(automl.package.write, "mlmodel_text", crash)
     with pytest.raises(RuntimeError, match="disk full"):
         _write_classifier(tmp_path / "model", classifier, data)
     assert list(tmp_path.iterdir()) == []

@@ -46,6 +46,25 @@ def test_end_to_end_on_the_cluster(ray_cluster: object, tmp_path: Path) -> None:
         for t in trials
         if t.state.name == "COMPLETE"
     )
+    # Out-of-fold predictions come back from the Ray tasks and read back aligned with the target.
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    from automl import open_run
+
+    run_read = open_run(result.run_dir)
+    predictions = run_read.predictions
+    assert predictions is not None
+    complete = [t.number for t in trials if t.state.name == "COMPLETE"]
+    assert sorted(predictions.trials) == sorted(complete)
+    target = predictions.target
+    folds = list(StratifiedKFold(n_splits=3, shuffle=True, random_state=0).split(target, target))
+    records = {trial.number: trial for trial in run_read.trials}
+    for number in predictions.trials:
+        oof = predictions.oof(number)
+        scores = [roc_auc_score(target[valid] == "yes", oof[valid, 1]) for _, valid in folds]
+        assert scores == pytest.approx(list(records[number].scores["roc_auc"].folds))
+    assert predictions.holdout is not None
     import ray
 
     assert ray.is_initialized()  # an attached cluster is left running

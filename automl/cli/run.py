@@ -85,7 +85,7 @@ def run_command(
     from automl.cli.render.leaderboard import render_leaderboard
     from automl.cli.render.progress import RunDisplay
     from automl.cli.render.summary import render_run_summary
-    from automl.runner import default_run_dir
+    from automl.runner import default_run_dir, make_budget
 
     overrides: dict[str, Any] = {
         "time_budget": time_budget,
@@ -105,13 +105,16 @@ def run_command(
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        with RunDisplay(stderr_console(), resolved) as display:
+        # One budget, built once: the run keeps to it and the display shows what is left of it.
+        budget = make_budget(resolved)
+        with RunDisplay(stderr_console(), budget) as display:
             result = run(
                 resolved,
                 run_dir=directory,
                 on_progress=display.update,
                 on_phase=display.phase,
                 on_profile=display.profile,
+                budget=budget,
             )
     except KeyboardInterrupt:
         stderr_console().print(

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from automl.recipe import ResolvedRecipe
     from automl.registry import Component
     from automl.specs import Params
 
@@ -65,26 +64,6 @@ def read_source(
     if frame.empty:
         raise DataError(f"data source {name!r} ({where}) returned no rows: the data is empty")
     return frame
-
-
-def load_frame(resolved: ResolvedRecipe, *, test: bool = False) -> pd.DataFrame:
-    """Read the recipe's data source (or, with ``test``, its ``data.test_source``).
-
-    A wrapper around :func:`read_source` kept until the runner calls that directly.
-
-    Raises:
-        DataError: the source failed, or returned something other than a non-empty DataFrame.
-    """
-    source = resolved.test_source if test else resolved.data_source
-    if source is None:
-        raise ValueError("the recipe has no data.test_source")
-    return read_source(
-        source.component,
-        source.params,
-        base_dir=resolved.base_dir,
-        where=source.path,
-        scrub=resolved.scrub,
-    )
 
 
 def fingerprint(frame: pd.DataFrame) -> dict[str, Any]:

@@ -129,7 +129,7 @@ def infer_type(name: str, column: pd.Series) -> ColumnType:  # noqa: PLR0911 (a 
     ):
         return ColumnType(name, "datetime", "dates stored as text")
     unique_share = distinct / rows
-    words = text.str.split().str.len().mean()
+    words = text.str.split().map(len).mean()
     if rows >= MIN_ROWS_FOR_ID and unique_share >= ID_SHARE and words < 2:
         return ColumnType(name, "id", "a different value on every row")
     if words >= TEXT_MIN_WORDS and unique_share >= 0.5:
@@ -193,6 +193,7 @@ def convert_column(column: pd.Series, kind: str) -> tuple[pd.Series, Conversion]
 
     name = str(column.name)
     missing_before = column.isna()
+    result: pd.Series  # its dtype depends on the kind
     if kind == "numeric":
         result = (
             column.astype(float)

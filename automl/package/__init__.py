@@ -37,20 +37,19 @@ The modules of this package:
 - ``checksums``: ``CHECKSUMS.sha256``, :func:`verify_package`, :func:`package_digest`;
 - ``schema``: the feature schema; ``pyfunc``: the ``MLmodel`` file and the MLflow loader;
 - ``environment``: ``requirements.txt``, ``python_env.yaml`` and version checks;
-- ``pickling``, ``jsontext`` and ``atomic``: the pickle, the JSON files and durable writes.
+- ``pickling`` and ``jsontext``: the pickle and the JSON files;
+- ``folder``: the checks before writing and the rename that puts a package in place (single
+  files are written durably by :mod:`automl.atomic`).
 """
 
 from __future__ import annotations
 
 from automl.package.checksums import package_digest, verify_package
-from automl.package.environment import _requirements_text as _requirements_text
 from automl.package.layout import CHECKSUMS_FILE, FORMAT_VERSION, PACKAGE_FILES, TASKS
 from automl.package.load import load_model
 from automl.package.model import ModelPackage
 from automl.package.write import write_package
 from automl.tasks import Task
-
-# _requirements_text is private: it is imported here for the tests.
 
 __all__ = [
     "CHECKSUMS_FILE",

@@ -14,14 +14,16 @@ from automl.package.layout import CHECKSUMS_FILE, PACKAGE_FILES
 
 logger = logging.getLogger("automl.package")
 
-_TRUST_HINT = (
+TRUST_HINT = (
     "The package was modified or is incomplete; do not use it. Use an intact copy from a "
     "trusted source (for example the model folder of the run that wrote it)."
 )
+"""The advice that ends every message about a package that fails its checks."""
 _CHECKSUM_LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The sha256 of the file at ``path`` (hex), read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -29,17 +31,19 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _checksums_text(root: Path) -> str:
+def checksums_text(root: Path) -> str:
+    """The ``CHECKSUMS.sha256`` content for every file under ``root`` (``sha256sum`` format)."""
     lines = []
     for file in sorted(p for p in root.rglob("*") if p.is_file()):
         relative = file.relative_to(root).as_posix()
         if relative != CHECKSUMS_FILE:
-            lines.append(f"{_sha256_file(file)}  {relative}\n")
+            lines.append(f"{sha256_file(file)}  {relative}\n")
     return "".join(lines)
 
 
-def _package_error(root: Path, detail: str) -> PackageError:
-    return PackageError(f"{root}: {detail}. {_TRUST_HINT}")
+def package_error(root: Path, detail: str) -> PackageError:
+    """The error for a package at ``root`` that fails a check: ``detail`` and the trust advice."""
+    return PackageError(f"{root}: {detail}. {TRUST_HINT}")
 
 
 def _read_checksums(root: Path) -> dict[str, str]:
@@ -49,18 +53,18 @@ def _read_checksums(root: Path) -> dict[str, str]:
         raise PackageError(f"{root}: not a model package (a package is a folder)")
     checksum_path = root / CHECKSUMS_FILE
     if not checksum_path.is_file():
-        raise _package_error(root, f"{CHECKSUMS_FILE} is missing")
+        raise package_error(root, f"{CHECKSUMS_FILE} is missing")
     try:
         text = checksum_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _package_error(root, f"{CHECKSUMS_FILE} cannot be read ({exc})") from exc
+        raise package_error(root, f"{CHECKSUMS_FILE} cannot be read ({exc})") from exc
     listed: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         match = _CHECKSUM_LINE.match(line)
         if match is None:
-            raise _package_error(root, f"{CHECKSUMS_FILE} line {number} is malformed")
+            raise package_error(root, f"{CHECKSUMS_FILE} line {number} is malformed")
         digest, relative = match.group(1).lower(), match.group(2)
         parts = Path(relative).parts
         if (
@@ -70,32 +74,41 @@ def _read_checksums(root: Path) -> dict[str, str]:
             or relative == CHECKSUMS_FILE
             or relative in listed
         ):
-            raise _package_error(
+            raise package_error(
                 root, f"{CHECKSUMS_FILE} line {number} lists an invalid path {relative!r}"
             )
         listed[relative] = digest
     return listed
 
 
-def _verify(root: Path, keep: Sequence[str] = ()) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Check every listed file; return the checksums and the verified bytes of ``keep``."""
+def verify_checksums(
+    root: Path, keep: Sequence[str] = ()
+) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Check every listed file; return the checksums and the verified bytes of ``keep``.
+
+    The files in ``keep`` are read once, and the bytes that matched their checksum are returned,
+    so that a caller never reads a file again after it was verified.
+
+    Raises:
+        PackageError: As for :func:`verify_package`.
+    """
     listed = _read_checksums(root)
     for relative in PACKAGE_FILES:
         if relative not in listed:
-            raise _package_error(root, f"{relative} is not listed in {CHECKSUMS_FILE}")
+            raise package_error(root, f"{relative} is not listed in {CHECKSUMS_FILE}")
     kept: dict[str, bytes] = {}
     for relative, expected in listed.items():
         file = root / relative
         if not file.is_file():
-            raise _package_error(root, f"{relative} is missing (it is listed in {CHECKSUMS_FILE})")
+            raise package_error(root, f"{relative} is missing (it is listed in {CHECKSUMS_FILE})")
         if relative in keep:
             content = file.read_bytes()
             actual = hashlib.sha256(content).hexdigest()
             kept[relative] = content
         else:
-            actual = _sha256_file(file)
+            actual = sha256_file(file)
         if actual != expected:
-            raise _package_error(root, f"{relative} does not match its checksum")
+            raise package_error(root, f"{relative} does not match its checksum")
     unlisted = [
         path.relative_to(root).as_posix()
         for path in sorted(root.rglob("*"))
@@ -124,7 +137,7 @@ def verify_package(path: str | os.PathLike[str]) -> tuple[str, ...]:
         PackageError: The checksum file is missing or malformed, a package file is not
             listed, or a listed file is missing or differs from its checksum.
     """
-    listed, _ = _verify(Path(path))
+    listed, _ = verify_checksums(Path(path))
     return tuple(listed)
 
 
@@ -136,5 +149,5 @@ def package_digest(path: str | os.PathLike[str]) -> str:
     """
     file = Path(path) / CHECKSUMS_FILE
     if not file.is_file():
-        raise _package_error(Path(path), f"{CHECKSUMS_FILE} is missing")
-    return _sha256_file(file)
+        raise package_error(Path(path), f"{CHECKSUMS_FILE} is missing")
+    return sha256_file(file)

@@ -16,7 +16,11 @@ logger = logging.getLogger("automl.package")
 _BASE_REQUIREMENTS = ("automl", "numpy", "pandas", "scikit-learn")
 
 
-def _distributions_of(modules: set[str]) -> set[str]:
+def distributions_of(modules: set[str]) -> set[str]:
+    """The installed distributions that provide ``modules``, plus automl's base requirements.
+
+    A module outside every distribution (not the standard library) is reported with a warning.
+    """
     from importlib import metadata
 
     by_module = metadata.packages_distributions()
@@ -43,7 +47,8 @@ def _public_version(version: str) -> str:
     return version.split("+", 1)[0]
 
 
-def _versions(names: set[str]) -> dict[str, str]:
+def installed_versions(names: set[str]) -> dict[str, str]:
+    """Distribution name -> installed version, sorted by name; uninstalled ones are skipped."""
     from importlib import metadata
 
     versions: dict[str, str] = {}
@@ -58,7 +63,8 @@ def _versions(names: set[str]) -> dict[str, str]:
     return versions
 
 
-def _requirements_text(versions: Mapping[str, str]) -> str:
+def requirements_text(versions: Mapping[str, str]) -> str:
+    """The ``requirements.txt`` pinning ``versions``; local labels (``+cpu``) are left out."""
     lines = [f"# Written by automl {__version__}: the versions the model was packaged with."]
     for name, version in versions.items():
         public = _public_version(version)
@@ -68,7 +74,8 @@ def _requirements_text(versions: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _python_env_text() -> str:
+def python_env_text() -> str:
+    """The ``python_env.yaml`` for MLflow: this Python, the build tools, ``requirements.txt``."""
     from importlib import metadata
 
     import yaml
@@ -87,7 +94,8 @@ def _python_env_text() -> str:
     return yaml.safe_dump(document, sort_keys=False)
 
 
-def _warn_on_version_differences(root: Path, requirements: Mapping[str, str]) -> None:
+def warn_on_version_differences(root: Path, requirements: Mapping[str, str]) -> None:
+    """Warn for each distribution installed at another version than the package was written with."""
     from importlib import metadata
 
     for name, wanted in sorted(requirements.items()):

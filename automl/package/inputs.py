@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from automl.data.types import FALSE_WORDS, TRUE_WORDS, read_numbers
-from automl.package.schema import _Feature
+from automl.package.schema import Feature
 
 # The same words and number formats as training reads (automl.data.types), so a model can
 # always score rows written like the ones it was trained on.
@@ -49,7 +49,7 @@ def _blank_as_missing(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return cleaned, missing
 
 
-def _coerce_numeric(values: pd.Series, feature: _Feature, target: Any) -> tuple[pd.Series, str]:
+def _coerce_numeric(values: pd.Series, feature: Feature, target: Any) -> tuple[pd.Series, str]:
     api = pd.api.types
     bad = ""
     if api.is_bool_dtype(values.dtype):
@@ -152,7 +152,8 @@ def _to_text(value: Any) -> str:
     return str(value)
 
 
-def _coerce_string(values: pd.Series, target: Any) -> pd.Series:
+def coerce_string(values: pd.Series, target: Any) -> pd.Series:
+    """``values`` as text (``3.0`` -> ``"3"``), missing values kept, cast to ``target`` if it can."""
     raw = values.astype(object)
     missing = raw.isna()
     text = [np.nan if m else _to_text(v) for v, m in zip(raw, missing, strict=True)]
@@ -163,7 +164,7 @@ def _coerce_string(values: pd.Series, target: Any) -> pd.Series:
         return converted
 
 
-def _coerce_column(values: pd.Series, feature: _Feature, target: Any) -> tuple[pd.Series, str]:
+def coerce_column(values: pd.Series, feature: Feature, target: Any) -> tuple[pd.Series, str]:
     """``values`` converted to the training dtype, and a description of unreadable values."""
     if feature.kind == "other" or values.dtype == target:
         return values, ""
@@ -173,4 +174,4 @@ def _coerce_column(values: pd.Series, feature: _Feature, target: Any) -> tuple[p
         return _coerce_boolean(values, target)
     if feature.kind == "datetime":
         return _coerce_datetime(values, target)
-    return _coerce_string(values, target), ""
+    return coerce_string(values, target), ""

@@ -15,7 +15,8 @@ import pandas as pd
 logger = logging.getLogger("automl.package")
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """``json.dumps``'s ``default``: numpy scalars and arrays, dates and timestamps."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, datetime | date | pd.Timestamp):
@@ -36,16 +37,22 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _json_text(value: Any, what: str) -> str:
+def json_text(value: Any, what: str) -> str:
+    """``value`` as indented strict JSON text; NaN and infinities become null with a warning.
+
+    Raises:
+        TypeError: ``value`` holds something JSON cannot represent (``what`` names it).
+    """
     try:
-        return json.dumps(value, indent=2, default=_json_default, allow_nan=False) + "\n"
+        return json.dumps(value, indent=2, default=json_default, allow_nan=False) + "\n"
     except ValueError:
         logger.warning("The %s hold NaN or infinite numbers; they are written as null", what)
-        return json.dumps(_finite(value), indent=2, default=_json_default, allow_nan=False) + "\n"
+        return json.dumps(_finite(value), indent=2, default=json_default, allow_nan=False) + "\n"
     except TypeError as exc:
         raise TypeError(f"the {what} must be JSON-serializable: {exc}") from exc
 
 
-def _example_json(frame: pd.DataFrame) -> dict[str, Any]:
+def example_json(frame: pd.DataFrame) -> dict[str, Any]:
+    """``frame`` in MLflow's "split" orientation (columns and rows), missing values as None."""
     values = frame.astype(object).where(frame.notna(), None)
     return {"columns": [str(c) for c in frame.columns], "data": values.to_numpy().tolist()}

@@ -37,4 +37,5 @@ PACKAGE_FILES: tuple[str, ...] = (
 TASKS: tuple[str, ...] = tuple(task.value for task in Task)
 """The task names a package's ``data/schema.json`` may hold (the values of :class:`Task`)."""
 
-_PICKLE_PROTOCOL = 5
+PICKLE_PROTOCOL = 5
+"""The pickle protocol of ``data/pipeline.pkl`` (recorded in the schema and ``MLmodel``)."""

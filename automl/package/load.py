@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from automl.errors import PackageError
-from automl.package.checksums import _package_error, _sha256_file, _verify
-from automl.package.environment import _warn_on_version_differences
+from automl.package.checksums import package_error, sha256_file, verify_checksums
+from automl.package.environment import warn_on_version_differences
 from automl.package.layout import (
     CHECKSUMS_FILE,
     FORMAT_VERSION,
@@ -19,7 +19,7 @@ from automl.package.layout import (
     SCHEMA_FILE,
 )
 from automl.package.model import ModelPackage
-from automl.package.pickling import _unpickle
+from automl.package.pickling import unpickle_pipeline
 from automl.version import __version__
 
 logger = logging.getLogger("automl.package")
@@ -68,17 +68,17 @@ def load_model(path: str | os.PathLike[str], *, expected_digest: str | None = No
     root = Path(path)
     if not (root / "MLmodel").exists() and (root / "model" / "MLmodel").exists():
         raise PackageError(f"{root} is a run directory; its model package is {root / 'model'}")
-    checksums, kept = _verify(root, keep=(SCHEMA_FILE, METADATA_FILE, PIPELINE_FILE))
-    digest = _sha256_file(root / CHECKSUMS_FILE)
+    checksums, kept = verify_checksums(root, keep=(SCHEMA_FILE, METADATA_FILE, PIPELINE_FILE))
+    digest = sha256_file(root / CHECKSUMS_FILE)
     if expected_digest is not None and digest != expected_digest.lower():
-        raise _package_error(
+        raise package_error(
             root, f"its digest is {digest}, not the expected {expected_digest.lower()}"
         )
     schema = _read_json(root, SCHEMA_FILE, kept[SCHEMA_FILE])
     _check_schema(root, schema)
     metadata = _read_json(root, METADATA_FILE, kept[METADATA_FILE])
     requirements = schema.get("requirements", {})
-    _warn_on_version_differences(root, requirements)
-    pipeline = _unpickle(root, kept[PIPELINE_FILE], requirements)
+    warn_on_version_differences(root, requirements)
+    pipeline = unpickle_pipeline(root, kept[PIPELINE_FILE], requirements)
     logger.debug("Loaded the model package %s (digest %s)", root, digest)
     return ModelPackage(root, pipeline, schema, metadata, checksums, digest)

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from automl.errors import DataError, PackageError
-from automl.package.checksums import _TRUST_HINT
-from automl.package.inputs import _coerce_column
+from automl.package.checksums import TRUST_HINT
+from automl.package.inputs import coerce_column
 from automl.package.layout import CHECKSUMS_FILE, INPUT_EXAMPLE_FILE, REFERENCE_FILE
-from automl.package.schema import _Feature, _pandas_dtype
+from automl.package.schema import Feature, dtype_from_text
 
 logger = logging.getLogger("automl.package")
 
@@ -57,8 +57,8 @@ class ModelPackage:
         self.target: str = schema["target"]
         classes = schema.get("classes")
         self.classes: tuple[Any, ...] | None = None if classes is None else tuple(classes)
-        self._features = tuple(_Feature(**f) for f in schema["features"])
-        self._dtypes = {f.name: _pandas_dtype(f.dtype) for f in self._features}
+        self._features = tuple(Feature(**f) for f in schema["features"])
+        self._dtypes = {f.name: dtype_from_text(f.dtype) for f in self._features}
         self.features: dict[str, str] = {f.name: f.dtype for f in self._features}
         self.metadata = metadata
         self.requirements: dict[str, str] = dict(schema.get("requirements", {}))
@@ -113,7 +113,7 @@ class ModelPackage:
         columns: dict[str, pd.Series] = {}
         problems: list[str] = []
         for feature in self._features:
-            values, bad = _coerce_column(frame[feature.name], feature, self._dtypes[feature.name])
+            values, bad = coerce_column(frame[feature.name], feature, self._dtypes[feature.name])
             if bad:
                 problems.append(f"  - column {feature.name!r} (trained as {feature.dtype}): {bad}")
             columns[feature.name] = values
@@ -190,6 +190,6 @@ class ModelPackage:
         content = (self.path / relative).read_bytes()
         if hashlib.sha256(content).hexdigest() != self._checksums[relative]:
             raise PackageError(
-                f"{self.path / relative}: the file does not match {CHECKSUMS_FILE}. {_TRUST_HINT}"
+                f"{self.path / relative}: the file does not match {CHECKSUMS_FILE}. {TRUST_HINT}"
             )
         return content

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import os
+import io
 import pickle
 import types
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from automl.atomic import write_bytes_durable
 from automl.errors import PackageError
-from automl.package.layout import _PICKLE_PROTOCOL, REQUIREMENTS_FILE
+from automl.package.layout import PICKLE_PROTOCOL, REQUIREMENTS_FILE
 
 
 class _RecordingPickler(pickle.Pickler):
     """A pickler that records the top-level module of every class and function it saves."""
 
     def __init__(self, file: Any) -> None:
-        super().__init__(file, protocol=_PICKLE_PROTOCOL)
+        super().__init__(file, protocol=PICKLE_PROTOCOL)
         self.modules: set[str] = set()
 
     def persistent_id(self, obj: Any) -> None:
@@ -29,23 +30,35 @@ class _RecordingPickler(pickle.Pickler):
             self.modules.add(module.partition(".")[0])
 
 
-def _write_pipeline(path: Path, pipeline: Any) -> set[str]:
-    with path.open("wb") as handle:
-        pickler = _RecordingPickler(handle)
-        try:
-            pickler.dump(pipeline)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            raise PackageError(
-                f"the fitted pipeline ({type(pipeline).__name__}) cannot be pickled: {exc}. "
-                "Every object in it must be picklable (no lambdas, local classes, open files "
-                "or locks)."
-            ) from exc
-        handle.flush()
-        os.fsync(handle.fileno())
+def write_pipeline(path: Path, pipeline: Any) -> set[str]:
+    """Pickle ``pipeline`` to ``path`` durably; return the top-level modules it needs.
+
+    Raises:
+        PackageError: Something in the pipeline cannot be pickled.
+    """
+    # Pickled in memory first: the package is loaded back (the whole file read) right after
+    # writing anyway, and one durable-write helper serves every file.
+    buffer = io.BytesIO()
+    pickler = _RecordingPickler(buffer)
+    try:
+        pickler.dump(pipeline)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise PackageError(
+            f"the fitted pipeline ({type(pipeline).__name__}) cannot be pickled: {exc}. "
+            "Every object in it must be picklable (no lambdas, local classes, open files "
+            "or locks)."
+        ) from exc
+    write_bytes_durable(path, buffer.getvalue())
     return pickler.modules
 
 
-def _unpickle(root: Path, content: bytes, requirements: Mapping[str, str]) -> Any:
+def unpickle_pipeline(root: Path, content: bytes, requirements: Mapping[str, str]) -> Any:
+    """Unpickle the pipeline of the package at ``root`` from its verified bytes.
+
+    Raises:
+        PackageError: A module the pipeline needs is not installed, or unpickling fails
+            (the message names the versions in ``requirements`` it was written with).
+    """
     try:
         # Safe only because the bytes were verified against CHECKSUMS.sha256 and the package
         # comes from a trusted source (see the automl.package docstring).

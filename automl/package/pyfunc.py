@@ -10,18 +10,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from automl.package.layout import (
-    _PICKLE_PROTOCOL,
     FORMAT_VERSION,
     INPUT_EXAMPLE_FILE,
     LOADER_MODULE,
+    PICKLE_PROTOCOL,
     PIPELINE_FILE,
     PYTHON_ENV_FILE,
     SERVING_EXAMPLE_FILE,
 )
-from automl.package.schema import _Feature
+from automl.package.schema import Feature
 from automl.version import __version__
 
-_LOADER_SOURCE = '''\
+LOADER_SOURCE = '''\
 """MLflow pyfunc loader of an automl model package (written by automl; do not edit).
 
 MLflow imports this module from the package's ``code`` folder and calls ``_load_pyfunc`` with
@@ -51,6 +51,7 @@ def _load_pyfunc(data_path: str) -> AutomlPyfuncModel:
 
     return AutomlPyfuncModel(load_model(Path(data_path).resolve().parent))
 '''
+"""The source of ``code/automl_pyfunc.py``: self-contained, it imports only automl.package."""
 
 
 def _label_type(classes: Sequence[Any] | None) -> str:
@@ -68,7 +69,8 @@ def _label_type(classes: Sequence[Any] | None) -> str:
     return "string"
 
 
-def _mlmodel_text(features: Sequence[_Feature], classes: list[Any] | None, task: str) -> str:
+def mlmodel_text(features: Sequence[Feature], classes: list[Any] | None, task: str) -> str:
+    """The ``MLmodel`` file: the pyfunc and automl flavors, the signature, the input example."""
     import yaml
 
     inputs = [{"type": f.mlflow_type, "name": f.name, "required": True} for f in features]
@@ -87,7 +89,7 @@ def _mlmodel_text(features: Sequence[_Feature], classes: list[Any] | None, task:
                 "automl_version": __version__,
                 "task": task,
                 "pipeline": PIPELINE_FILE,
-                "pickle_protocol": _PICKLE_PROTOCOL,
+                "pickle_protocol": PICKLE_PROTOCOL,
             },
         },
         "model_uuid": uuid.uuid4().hex,

@@ -1,6 +1,6 @@
 """The feature schema: each input column's training dtype, how it is coerced, its MLflow type.
 
-:func:`_check_frames` and :func:`_check_classes` check what :func:`~automl.package.write_package`
+:func:`check_frames` and :func:`check_classes` check what :func:`~automl.package.write_package`
 is given and derive the schema that ``data/schema.json`` and the MLflow signature hold.
 """
 
@@ -22,7 +22,7 @@ logger = logging.getLogger("automl.package")
 
 
 @dataclass(frozen=True)
-class _Feature:
+class Feature:
     """One input column: its name, training dtype, coercion kind and MLflow type."""
 
     name: str
@@ -31,6 +31,7 @@ class _Feature:
     mlflow_type: str
 
     def to_json(self) -> dict[str, str]:
+        """The feature as stored in ``data/schema.json``."""
         return {
             "name": self.name,
             "dtype": self.dtype,
@@ -39,7 +40,7 @@ class _Feature:
         }
 
 
-def _describe_column(name: str, values: pd.Series, has_missing: bool) -> _Feature:
+def _describe_column(name: str, values: pd.Series, has_missing: bool) -> Feature:
     """The feature description of a training column.
 
     MLflow types are chosen so that MLflow's schema enforcement accepts the frames our loader
@@ -78,17 +79,24 @@ def _describe_column(name: str, values: pd.Series, has_missing: bool) -> _Featur
             "supported are numbers, booleans, strings, categories and datetimes. Convert the "
             "column before training."
         )
-    return _Feature(name=name, dtype=str(dtype), kind=kind, mlflow_type=mlflow_type)
+    return Feature(name=name, dtype=str(dtype), kind=kind, mlflow_type=mlflow_type)
 
 
-def _pandas_dtype(text: str) -> Any:
+def dtype_from_text(text: str) -> Any:
+    """The pandas dtype a schema names (``"float64"``, ``"Int64"``...); object if unknown here."""
     try:
         return pd.api.types.pandas_dtype(text)
     except TypeError:
         return np.dtype(object)
 
 
-def _check_classes(task: str, classes: Sequence[Any] | None) -> list[Any] | None:
+def check_classes(task: str, classes: Sequence[Any] | None) -> list[Any] | None:
+    """Check ``task`` and its ``classes``; return the labels as plain Python values.
+
+    Raises:
+        ValueError: An unknown task, classes for regression or none for classification,
+            labels that are not strings, integers or booleans, repeated, or too few.
+    """
     if task not in TASKS:
         raise ValueError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
     if task == "regression":
@@ -110,9 +118,17 @@ def _check_classes(task: str, classes: Sequence[Any] | None) -> list[Any] | None
     return labels
 
 
-def _check_frames(
+def check_frames(
     input_example: Any, reference_sample: Any, target: str
-) -> tuple[pd.DataFrame, list[_Feature]]:
+) -> tuple[pd.DataFrame, list[Feature]]:
+    """Check the input example and reference sample; return the example's features and schema.
+
+    The target column, if the example holds it, is dropped with a warning.
+
+    Raises:
+        ValueError: An empty or unnamed example, or a sample without the feature columns.
+        PackageError: A column has a dtype a package cannot hold.
+    """
     if not isinstance(input_example, pd.DataFrame) or input_example.shape[0] == 0:
         raise ValueError("input_example must be a DataFrame with at least one row")
     example = input_example

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -15,25 +16,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from automl.atomic import fsync_dir, write_bytes_durable
 from automl.errors import PackageError
-from automl.package.atomic import _check_replaceable, _fsync_dir, _replace, _write
-from automl.package.checksums import _checksums_text
+from automl.package.checksums import checksums_text
 from automl.package.environment import (
-    _distributions_of,
-    _python_env_text,
-    _requirements_text,
-    _versions,
+    distributions_of,
+    installed_versions,
+    python_env_text,
+    requirements_text,
 )
-from automl.package.inputs import _coerce_string
-from automl.package.jsontext import _example_json, _json_default, _json_text
+from automl.package.folder import check_replaceable, replace_folder
+from automl.package.inputs import coerce_string
+from automl.package.jsontext import example_json, json_default, json_text
 from automl.package.layout import (
-    _PICKLE_PROTOCOL,
     CHECKSUMS_FILE,
     FORMAT_VERSION,
     INPUT_EXAMPLE_FILE,
     LOADER_FILE,
     METADATA_FILE,
     MLMODEL_FILE,
+    PICKLE_PROTOCOL,
     PIPELINE_FILE,
     PYTHON_ENV_FILE,
     REFERENCE_FILE,
@@ -42,18 +44,24 @@ from automl.package.layout import (
     SERVING_EXAMPLE_FILE,
 )
 from automl.package.load import load_model
-from automl.package.pickling import _write_pipeline
-from automl.package.pyfunc import _LOADER_SOURCE, _mlmodel_text
-from automl.package.schema import _check_classes, _check_frames, _Feature
+from automl.package.pickling import write_pipeline
+from automl.package.pyfunc import LOADER_SOURCE, mlmodel_text
+from automl.package.schema import Feature, check_classes, check_frames
 from automl.tasks import Task
 from automl.version import __version__
 
 logger = logging.getLogger("automl.package")
 
 
+def _write_text(path: Path, text: str) -> None:
+    write_bytes_durable(path, text.encode("utf-8"))
+
+
 def _write_reference(path: Path, sample: pd.DataFrame) -> None:
+    # Serialized in memory, then written durably like every other file of the package.
+    buffer = io.BytesIO()
     try:
-        sample.to_parquet(path, index=False)
+        sample.to_parquet(buffer, index=False)
     except (TypeError, ValueError):
         # pyarrow refuses object columns of mixed types; store those as text.
         mixed = [c for c in sample.columns if sample[c].dtype == object]
@@ -63,8 +71,10 @@ def _write_reference(path: Path, sample: pd.DataFrame) -> None:
         )
         fixed = sample.copy()
         for column in mixed:
-            fixed[column] = _coerce_string(sample[column], np.dtype(object))
-        fixed.to_parquet(path, index=False)
+            fixed[column] = coerce_string(sample[column], np.dtype(object))
+        buffer = io.BytesIO()
+        fixed.to_parquet(buffer, index=False)
+    write_bytes_durable(path, buffer.getvalue())
 
 
 def _same_predictions(expected: Any, actual: pd.Series, task: str) -> bool:
@@ -90,7 +100,7 @@ def _build(
     task: str,
     target: str,
     classes: list[Any] | None,
-    features: list[_Feature],
+    features: list[Feature],
     example: pd.DataFrame,
     reference_sample: pd.DataFrame,
     metadata_text: str,
@@ -99,8 +109,8 @@ def _build(
 
     (folder / "data").mkdir()
     (folder / "code").mkdir()
-    modules = _write_pipeline(folder / PIPELINE_FILE, pipeline)
-    versions = _versions(_distributions_of(modules))
+    modules = write_pipeline(folder / PIPELINE_FILE, pipeline)
+    versions = installed_versions(distributions_of(modules))
     schema = {
         "format_version": FORMAT_VERSION,
         "automl_version": __version__,
@@ -110,22 +120,22 @@ def _build(
         "features": [f.to_json() for f in features],
         "requirements": versions,
         "python_version": platform.python_version(),
-        "pickle_protocol": _PICKLE_PROTOCOL,
+        "pickle_protocol": PICKLE_PROTOCOL,
     }
-    _write(folder / SCHEMA_FILE, _json_text(schema, "schema"))
-    _write(folder / METADATA_FILE, metadata_text)
-    split = _example_json(example)
-    _write(folder / INPUT_EXAMPLE_FILE, json.dumps(split, default=_json_default))
-    serving = json.dumps({"dataframe_split": split}, indent=2, default=_json_default)
-    _write(folder / SERVING_EXAMPLE_FILE, serving + "\n")
+    _write_text(folder / SCHEMA_FILE, json_text(schema, "schema"))
+    _write_text(folder / METADATA_FILE, metadata_text)
+    split = example_json(example)
+    _write_text(folder / INPUT_EXAMPLE_FILE, json.dumps(split, default=json_default))
+    serving = json.dumps({"dataframe_split": split}, indent=2, default=json_default)
+    _write_text(folder / SERVING_EXAMPLE_FILE, serving + "\n")
     _write_reference(folder / REFERENCE_FILE, reference_sample)
-    _write(folder / LOADER_FILE, _LOADER_SOURCE)
-    _write(folder / REQUIREMENTS_FILE, _requirements_text(versions))
-    _write(folder / PYTHON_ENV_FILE, _python_env_text())
-    _write(folder / MLMODEL_FILE, _mlmodel_text(features, classes, task))
-    _write(folder / CHECKSUMS_FILE, _checksums_text(folder))
+    _write_text(folder / LOADER_FILE, LOADER_SOURCE)
+    _write_text(folder / REQUIREMENTS_FILE, requirements_text(versions))
+    _write_text(folder / PYTHON_ENV_FILE, python_env_text())
+    _write_text(folder / MLMODEL_FILE, mlmodel_text(features, classes, task))
+    _write_text(folder / CHECKSUMS_FILE, checksums_text(folder))
     for directory in (folder / "data", folder / "code", folder):
-        _fsync_dir(directory)
+        fsync_dir(directory)
 
 
 def write_package(
@@ -170,14 +180,14 @@ def write_package(
             empty input example, a reference sample without the feature columns).
     """
     final = Path(path)
-    labels = _check_classes(task, classes)
+    labels = check_classes(task, classes)
     # Files hold the task's name: a Task member is written as its plain string value.
     task = Task(task).value
-    example, features = _check_frames(input_example, reference_sample, target)
-    metadata_text = _json_text(dict(metadata), "metadata")
+    example, features = check_frames(input_example, reference_sample, target)
+    metadata_text = json_text(dict(metadata), "metadata")
 
     final.parent.mkdir(parents=True, exist_ok=True)
-    _check_replaceable(final)
+    check_replaceable(final)
     # Not tempfile.mkdtemp: its folders are private (0700), a package gets the usual mode.
     temporary = final.with_name(f".{final.name}.tmp-{uuid.uuid4().hex[:12]}")
     temporary.mkdir()
@@ -199,7 +209,7 @@ def write_package(
                 "the written package does not reproduce the pipeline's predictions on the "
                 "input example: the pipeline does not survive pickling"
             )
-        _replace(temporary, final)
+        replace_folder(temporary, final)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise

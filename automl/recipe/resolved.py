@@ -12,6 +12,7 @@ from automl.recipe.dimensions import Dimension
 from automl.recipe.schema import Recipe
 from automl.registry import Component, PluginRegistry
 from automl.secrets import Scrubber
+from automl.specs import ModelSpec
 
 __all__ = ["FilledDefault", "ResolvedComponent", "ResolvedModel", "ResolvedRecipe"]
 
@@ -41,6 +42,11 @@ class ResolvedModel(ResolvedComponent):
     """A model to search, with its fixed parameters and search-space overrides."""
 
     search_space: Mapping[str, Dimension] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The model's record (its factory, search space, cost and resources)."""
+        return self.component.spec_as(ModelSpec)
 
 
 @dataclass(frozen=True)

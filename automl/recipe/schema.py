@@ -146,8 +146,16 @@ class SearchSpec(RecipeSection):
             "by a team; default: a journal file in the run directory."
         ),
     )
+    keep_predictions: int = Field(
+        default=50,
+        ge=0,
+        description=(
+            "Keep the out-of-fold predictions of this many best trials in the run directory "
+            "(for ensembles and reports); 0 keeps none."
+        ),
+    )
 
-    @field_validator("time_budget", "n_trials", "cv", "seed", mode="before")
+    @field_validator("time_budget", "n_trials", "cv", "seed", "keep_predictions", mode="before")
     @classmethod
     def _no_booleans(cls, value: Any) -> Any:
         if isinstance(value, bool):

@@ -23,7 +23,7 @@ from automl.registry.plugins import (
     describe_error,
     disabled_from_env,
 )
-from automl.specs import NAME_PATTERN, ComponentKind
+from automl.specs import NAME_PATTERN, ComponentKind, MetricSpec, ModelSpec
 
 if TYPE_CHECKING:
     from automl.records import RunSummary, TrialRecord
@@ -203,6 +203,22 @@ class PluginRegistry:
         if name not in index.components[kind]:
             raise PluginError(self.unknown_message(kind, name))
         return index.components[kind][name]
+
+    def model(self, name: str) -> ModelSpec:
+        """Return the record of the model ``name``.
+
+        Raises:
+            PluginError: as :meth:`get` does.
+        """
+        return self.get(ComponentKind.MODEL, name).spec_as(ModelSpec)
+
+    def metric(self, name: str) -> MetricSpec:
+        """Return the record of the metric ``name``.
+
+        Raises:
+            PluginError: as :meth:`get` does.
+        """
+        return self.get(ComponentKind.METRIC, name).spec_as(MetricSpec)
 
     def unknown_message(self, kind: ComponentKind | str, name: object) -> str:
         """The error text for a component name that is not installed."""

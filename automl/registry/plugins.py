@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TypeVar
 
 from automl import hookspecs
+from automl.errors import PluginError
 from automl.specs import ComponentKind, ComponentSpec
 
 __all__ = [
@@ -25,6 +27,8 @@ ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
 DISABLE_ENV = "AUTOML_DISABLE_PLUGINS"
 NO_AUTOLOAD_ENV = "AUTOML_DISABLE_PLUGIN_AUTOLOAD"
 BUILTIN_DISTRIBUTION = "automl"
+
+SpecT = TypeVar("SpecT", bound=ComponentSpec)
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,22 @@ class Component:
     def name(self) -> str:
         """The component's name."""
         return self.spec.name
+
+    def spec_as(self, expected: type[SpecT]) -> SpecT:
+        """The record as its kind's type (:class:`~automl.specs.ModelSpec` for a model, ...).
+
+        Registration already checks each record's type, so this only fails when a component of
+        one kind is used as another.
+
+        Raises:
+            PluginError: the record is not an ``expected``.
+        """
+        if not isinstance(self.spec, expected):
+            raise PluginError(
+                f"{self.kind.label} {self.name!r} ({self.plugin}) is not a {expected.kind.label}: "
+                f"its record is a {type(self.spec).__name__}, not a {expected.__name__}"
+            )
+        return self.spec
 
 
 def _normalise(distribution: str) -> str:

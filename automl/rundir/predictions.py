@@ -181,7 +181,8 @@ class RunPredictions:
 
         if self.classes is None:
             return codes
-        return np.asarray(self.classes, dtype=object)[codes]
+        labels: np.ndarray = np.asarray(self.classes, dtype=object)[codes]
+        return labels
 
     @property
     def target(self) -> np.ndarray:

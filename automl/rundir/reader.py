@@ -128,7 +128,7 @@ class Run:
     def profile(self) -> dict[str, Any] | None:
         """The data profile (columns, kinds, cleaning steps)."""
         path = self.layout.profile
-        return _read_json(path, "data profile") if path.is_file() else None  # type: ignore[no-any-return]
+        return _read_json(path, "data profile") if path.is_file() else None
 
     @property
     def model_dir(self) -> Path | None:

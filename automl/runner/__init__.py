@@ -2,7 +2,15 @@
 holdout), package, deploy. :func:`run` is what ``automl run`` calls."""
 
 from automl.runner.directory import default_run_dir
-from automl.runner.flow import PhaseCallback, RunResult, run, versions
+from automl.runner.flow import PhaseCallback, RunResult, make_budget, run, versions
 from automl.runner.overrides import with_overrides
 
-__all__ = ["PhaseCallback", "RunResult", "default_run_dir", "run", "versions", "with_overrides"]
+__all__ = [
+    "PhaseCallback",
+    "RunResult",
+    "default_run_dir",
+    "make_budget",
+    "run",
+    "versions",
+    "with_overrides",
+]

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from automl.errors import ExecutorError
 from automl.records import LeaderboardRow
-from automl.specs import ComponentKind
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,19 +52,13 @@ def refit_best(
     features = table.features.iloc[split.train_rows]
     target = table.target[split.train_rows]
     levels = category_levels(features, table.kinds)
-    metric_specs = {
-        m.name: m.spec
-        for m in [
-            resolved.registry.get(ComponentKind.METRIC, prepared.metric.name),
-            *prepared.metrics,
-        ]
-    }
-    errors = []
+    metric_specs = {m.name: m for m in [prepared.metric, *prepared.metrics]}
+    errors: list[str] = []
     for row in leaderboard.rows[:CANDIDATES]:
         if errors and budget.expired():
             logger.warning("No time left to refit the next configuration (search.time_budget)")
             break
-        spec = prepared.models[row.model].component.spec
+        spec = prepared.models[row.model].spec
         try:
             params = spec.params.model_validate(row.params)
             estimator = spec.factory(params, task=table.task, seed=resolved.recipe.search.seed)

@@ -30,11 +30,10 @@ if TYPE_CHECKING:
     from automl.recipe import ResolvedRecipe
     from automl.search import Budget, SearchProgress
 
-__all__ = ["DEFAULT_KEEP_PREDICTIONS", "PhaseCallback", "RunResult", "run", "versions"]
+__all__ = ["PhaseCallback", "RunResult", "make_budget", "run", "versions"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_KEEP_PREDICTIONS = 50
 VERSIONED = (
     "automl",
     "optuna",
@@ -74,6 +73,19 @@ def versions() -> dict[str, str | None]:
     return found
 
 
+def make_budget(resolved: ResolvedRecipe) -> Budget:
+    """The run's budget from the recipe (with its overrides applied); its clock starts now."""
+    from automl.search import Budget
+
+    search = resolved.recipe.search
+    return Budget(
+        time_budget=search.time_budget,
+        n_trials=search.n_trials,
+        cv=search.cv,
+        requested=requested_budget(resolved),
+    )
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -106,17 +118,10 @@ def run(
     """
     import optuna
 
-    from automl.search import Budget
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # automl reports trials itself
     search = resolved.recipe.search
     if budget is None:
-        budget = Budget(
-            time_budget=search.time_budget,
-            n_trials=search.n_trials,
-            cv=search.cv,
-            requested=requested_budget(resolved),
-        )
+        budget = make_budget(resolved)
     layout = RunLayout(make_run_dir(run_dir, resolved.name))
     summary = RunSummary(
         recipe=resolved.name,
@@ -198,12 +203,12 @@ def _phases(
     timed(Phase.LOAD)
     timed(Phase.PREPARE)
     files.write_summary()
-    keep = getattr(resolved.recipe.search, "keep_predictions", DEFAULT_KEEP_PREDICTIONS)
+    keep = resolved.recipe.search.keep_predictions
     store = PredictionStore(
         layout,
         task=prepared.table.task.value,
         classes=prepared.table.classes,
-        maximize=prepared.metric.spec.direction == "maximize",
+        maximize=prepared.metric.direction == "maximize",
         keep=keep,
     )
     on_phase(Phase.SEARCH)
@@ -259,14 +264,21 @@ def _phases(
 
 
 def _no_trial_error(failures: list[TrialFailure], stopped_by: StopReason) -> AutomlError:
+    """Why no trial completed: the models (a model error) or the backend (an executor error)."""
     from automl.errors import ModelError
+    from automl.records import FailureKind
     from automl.search import most_common_failure
 
     if failures:
         reason, count = most_common_failure(failures)
-        return ModelError(
-            f"every trial failed ({len(failures)} trials); the most common reason ({count} of them): {reason}"
+        message = (
+            f"every trial failed ({len(failures)} trials); the most common reason "
+            f"({count} of them): {reason}"
         )
+        if all(failure.kind is FailureKind.WORKER_DIED for failure in failures):
+            # Processes that die on every trial point at the machine or the backend.
+            return ExecutorError(f"{message}; the worker processes died on every trial")
+        return ModelError(message)
     if stopped_by is StopReason.TIME_BUDGET:
         return ExecutorError(
             "no trial finished within the time budget (search.time_budget); give the run more time"

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Any
 from automl.errors import AutomlError, RecipeError, RecipeIssue
 from automl.records import Phase, RunSummary
 from automl.runner.splits import Split, holdout_split, test_split
-from automl.specs import ComponentKind, Task
+from automl.specs import ComponentKind, MetricSpec, Task
 
 if TYPE_CHECKING:
     from automl.data import TrainingTable
     from automl.recipe import ResolvedModel, ResolvedRecipe
-    from automl.registry import Component
     from automl.search.budget import Budget
 
 __all__ = ["Prepared", "components_for_task", "load_and_prepare"]
@@ -26,8 +25,8 @@ class Prepared:
 
     table: TrainingTable
     split: Split
-    metric: Component
-    metrics: list[Component]
+    metric: MetricSpec
+    metrics: list[MetricSpec]
     models: dict[str, ResolvedModel]
 
 
@@ -72,7 +71,7 @@ def load_and_prepare(
         summary.task = table.task.value
         summary.target = table.target_name
         summary.metric = metric.name
-        summary.direction = metric.spec.direction
+        summary.direction = metric.direction
         summary.metrics = [m.name for m in metrics]
         summary.models = list(models)
         summary.data = fingerprint(frame)
@@ -89,36 +88,34 @@ def load_and_prepare(
 
 def components_for_task(
     resolved: ResolvedRecipe, task: Task
-) -> tuple[Any, list[Any], dict[str, ResolvedModel]]:
+) -> tuple[MetricSpec, list[MetricSpec], dict[str, ResolvedModel]]:
     """The metrics and models for the (possibly inferred) task; errors name recipe paths."""
     from automl.recipe.schema import DEFAULT_METRICS
 
     issues: list[RecipeIssue] = []
-    metric = resolved.metric
+    metric = resolved.metric.spec_as(MetricSpec) if resolved.metric is not None else None
+    metrics = [component.spec_as(MetricSpec) for component in resolved.metrics]
     if metric is None:
         try:
-            metric = resolved.registry.get(ComponentKind.METRIC, DEFAULT_METRICS[task.value])
+            metric = resolved.registry.metric(DEFAULT_METRICS[task])
         except AutomlError as exc:
             issues.append(
                 RecipeIssue(
                     "metric", f"no metric given and the default for {task.value} is unusable: {exc}"
                 )
             )
-    for path, component in [
-        ("metric", metric),
-        *((f"metrics[{i}]", m) for i, m in enumerate(resolved.metrics)),
-    ]:
-        if component is not None and not component.spec.supports(task):
+    for path, spec in [("metric", metric), *((f"metrics[{i}]", m) for i, m in enumerate(metrics))]:
+        if spec is not None and not spec.supports(task):
             issues.append(
                 RecipeIssue(
                     path,
-                    f"metric {component.name!r} does not support the {task.value} task inferred from the target; set task or choose another metric",
+                    f"metric {spec.name!r} does not support the {task.value} task inferred from the target; set task or choose another metric",
                 )
             )
     models: dict[str, ResolvedModel] = {}
     listed = resolved.recipe.models is not None
     for model in resolved.models:
-        if model.component.spec.supports(task):
+        if model.spec.supports(task):
             models[model.name] = model
         elif listed:
             issues.append(
@@ -135,7 +132,7 @@ def components_for_task(
                 f"no installed model supports {task.value} (installed: {', '.join(installed) or 'none'})",
             )
         )
-    if issues:
+    if issues or metric is None:
         raise RecipeError(resolved.source, issues)
-    ordered = dict(sorted(models.items(), key=lambda item: (item[1].component.spec.cost, item[0])))
-    return metric, list(resolved.metrics), ordered
+    ordered = dict(sorted(models.items(), key=lambda item: (item[1].spec.cost, item[0])))
+    return metric, metrics, ordered

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from automl.leaderboard import Leaderboard
 from automl.options import Backend
 from automl.records import TrialRecord
-from automl.specs import ComponentKind
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,7 +35,7 @@ def make_executor(resolved: ResolvedRecipe) -> Executor:
     if execution.backend == Backend.RAY:
         from automl.search.ray_executor import RayExecutor
 
-        specs = {model.name: model.component.spec for model in resolved.models}
+        specs = {model.name: model.spec for model in resolved.models}
         return RayExecutor(
             address=execution.address,
             workers=workers,
@@ -61,7 +60,7 @@ def search_models(models: dict[str, ResolvedModel]) -> dict[str, SearchModel]:
     return {
         name: SearchModel(
             name=name,
-            spec=model.component.spec,
+            spec=model.spec,
             defaults=model.params.model_dump(),
             fixed=model.params.model_dump(include=model.params.model_fields_set),
             overrides={key: dimension(dim) for key, dim in model.search_space.items()},
@@ -174,12 +173,11 @@ def run_search(
         prune=search.pruner != "none",
         keep_predictions=store.keep > 0,
     )
-    direction = resolved.registry.get(ComponentKind.METRIC, metric).spec.direction
     study, resumed = open_study(
         # In a shared database, runs of one recipe share (and resume) one study.
         study_name=resolved.name if search.storage else STUDY_NAME,
         storage=make_storage(files.layout.journal, search.storage),
-        direction=direction,
+        direction=prepared.metric.direction,
         sampler=make_sampler(search.sampler, search.seed),
         pruner=make_pruner(search.pruner, search.cv),
         signature=_signature(resolved, prepared, files.summary.data["sha256"]),

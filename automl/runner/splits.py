@@ -12,7 +12,7 @@ from automl.specs import Task
 if TYPE_CHECKING:
     import numpy as np
 
-    from automl.data.prepare import TrainingTable
+    from automl.data import TrainingTable
 
 __all__ = ["Split", "folds", "holdout_split", "test_split"]
 

@@ -126,12 +126,8 @@ class Search:
         number: int,
         fit_time: Any,
     ) -> None:
-        if value is None:
-            return
         maximize = self.study.direction.name == "MAXIMIZE"
-        best = progress.best_value
-        if best is None or (value > best if maximize else value < best):
-            progress.best_value, progress.best_model, progress.best_number = value, model, number
+        if value is not None and progress.improve(value, model, number, maximize=maximize):
             self._best_fit_time = fit_time if isinstance(fit_time, int | float) else None
 
     def _emit(self) -> None:

@@ -57,6 +57,18 @@ class SearchProgress:
         """The trial counts."""
         return TrialCounts(complete=self.complete, pruned=self.pruned, failed=self.failed)
 
+    def improve(self, value: float, model: str | None, number: int, *, maximize: bool) -> bool:
+        """Take a complete trial as the best one if its score beats the best so far.
+
+        Returns:
+            Whether the trial became the best one.
+        """
+        best = self.best_value
+        if best is not None and not (value > best if maximize else value < best):
+            return False
+        self.best_value, self.best_model, self.best_number = value, model, number
+        return True
+
 
 @dataclass
 class SearchResult:

@@ -2,144 +2,48 @@
 
 The driver stays the only writer of the Optuna study. The run's data goes into the object store
 once (``ray.put``); each trial is a task that takes a reference to it, rebuilds the plugins once
-per worker process, and cross-validates. Per-fold reports travel through a small actor
-(:class:`_Channel`): the task asks it for the pruner's verdict and waits, the driver collects
-reports and answers. A task whose worker process or node dies fails its trial (the engine runs
-it once more); at the deadline, running tasks are cancelled with ``force=True``.
+per worker process, and cross-validates (:mod:`automl.search.ray_tasks`). Per-fold reports
+travel through a small actor (:func:`~automl.search.ray_tasks.report_channel`): the task asks
+it for the pruner's verdict and waits, the driver collects reports and answers. A task whose
+worker process or node dies fails its trial (the engine runs it once more); at the deadline,
+running tasks are cancelled with ``force=True``. Attaching to a cluster or starting a local
+runtime is :mod:`automl.search.ray_connect`.
 
 Ray Tune's ``OptunaSearch`` is deliberately not used: it turns Optuna's pruners off.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import socket
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import ExecutorError, PluginError
 from automl.records import FailureKind
-from automl.addresses import parse_address
 from automl.search.executor import Event, Executor, ReportEvent, ResultEvent
-from automl.search.trial import TrialJob, TrialOutcome, run_trial
-from automl.search.workers import WorkerSetup, WorkerState, limit_threads, rebuild
+from automl.search.ray_connect import DEFAULT_OBJECT_STORE, check_reachable, connect, require_ray
+from automl.search.ray_tasks import CHANNEL_CONCURRENCY, report_channel, trial_task
+from automl.search.trial import TrialJob, TrialOutcome
+from automl.search.workers import WorkerSetup
 
 if TYPE_CHECKING:
-    import ray
+    from ray import ObjectRef
+    from ray._private.worker import RemoteFunction3  # Ray's typed task handle has no public name
+
+    # The trial task as Ray runs it (its last argument is the report channel actor).
+    TrialTask = RemoteFunction3[TrialOutcome, str, list[ObjectRef[WorkerSetup]], TrialJob, Any]
+
+__all__ = ["RayExecutor"]
 
 logger = logging.getLogger(__name__)
-
-CONNECT_TIMEOUT = 5.0
-"""Seconds to wait for the cluster's address to accept a connection before giving up."""
-DEFAULT_OBJECT_STORE = 512 * 1024**2
-"""Object store of a local Ray runtime started by automl (Ray's default is 30 % of RAM)."""
-
-_WORKER_CACHE: dict[str, WorkerState] = {}
-"""Per Ray worker process: the rebuilt plugins and data of the runs it served."""
 
 
 @dataclass(frozen=True)
 class _Submitted:
     job: TrialJob
-    ref: Any
-
-
-def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
-    """Fail within ``timeout`` seconds when nothing listens at a cluster address.
-
-    ``ray.init`` itself keeps retrying an unreachable address for minutes.
-
-    Raises:
-        ExecutorError: naming the address and what to check.
-    """
-    if address in ("auto", "local"):
-        return
-    try:
-        host, port = parse_address(address)
-    except ValueError as exc:
-        raise ExecutorError(f"execution.address: {exc}") from None
-    if not host:
-        raise ExecutorError(
-            f"execution.address {address!r} is not an address (write host:port or ray://host:port)"
-        )
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return
-    except OSError as exc:
-        raise ExecutorError(
-            f"cannot reach the Ray cluster at {address} ({host}:{port}): {exc.strerror or exc}. "
-            "Check that the head node runs (`ray status` on it) and that this machine may connect "
-            "to it; or leave out the address to start a local Ray runtime."
-        ) from exc
-
-
-def _channel_class() -> Any:
-    import asyncio
-
-    import ray
-
-    @ray.remote(num_cpus=0, max_concurrency=1000)
-    class _Channel:
-        """Carries per-fold reports from trial tasks to the driver, and verdicts back."""
-
-        def __init__(self) -> None:
-            self.reports: list[tuple[int, int, float]] = []
-            self.verdicts: dict[tuple[int, int], bool] = {}
-            self.waiting: dict[tuple[int, int], asyncio.Event] = {}
-            self.arrived = asyncio.Event()
-
-        async def report(self, number: int, step: int, value: float) -> bool:
-            key = (number, step)
-            event = self.waiting[key] = asyncio.Event()
-            self.reports.append((number, step, value))
-            self.arrived.set()
-            await event.wait()
-            return self.verdicts.pop(key)
-
-        async def take(self, timeout: float) -> list[tuple[int, int, float]]:
-            if not self.reports:
-                # No report within the timeout is a normal outcome: the driver polls again.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.arrived.wait(), timeout)
-            taken, self.reports = self.reports, []
-            self.arrived.clear()
-            return taken
-
-        async def decide(self, number: int, step: int, prune: bool) -> None:
-            key = (number, step)
-            self.verdicts[key] = prune
-            event = self.waiting.pop(key, None)
-            if event is not None:
-                event.set()
-
-    return _Channel
-
-
-def _node() -> str:
-    import ray
-
-    return f"node {ray.util.get_node_ip_address()} ({socket.gethostname()})"
-
-
-def _trial_task(run_id: str, setup_box: list[Any], job: TrialJob, channel: Any) -> TrialOutcome:
-    """A trial inside a Ray worker process."""
-    import ray
-
-    limit_threads()
-    state = _WORKER_CACHE.get(run_id)
-    if state is None:
-        setup: WorkerSetup = ray.get(setup_box[0])
-        state = rebuild(setup, _node())
-        _WORKER_CACHE.clear()  # one run's data at a time per worker process
-        _WORKER_CACHE[run_id] = state
-
-    def report(step: int, value: float) -> bool:
-        return bool(ray.get(channel.report.remote(job.number, step, value)))
-
-    return run_trial(job, state.data, state.models[job.model], state.metrics, report)
+    ref: ObjectRef[TrialOutcome]
 
 
 class RayExecutor(Executor):
@@ -171,13 +75,13 @@ class RayExecutor(Executor):
         self._slots = workers or 1
         self._submitted: dict[int, _Submitted] = {}
         self._steps: dict[int, int] = {}
-        self._channel: Any = None
-        self._setup_ref: Any = None
+        self._channel: Any = None  # the report channel actor (Ray's actor handles are untyped)
+        self._setup_ref: ObjectRef[WorkerSetup] | None = None
         self._run_id = uuid.uuid4().hex
-        self._task: Any = None
+        self._task: TrialTask | None = None
         self._has_gpus = False
         self._cluster_cpus = 0.0
-        self._pending_take: Any = None
+        self._pending_take: ObjectRef[list[tuple[int, int, float]]] | None = None
         if self.address:
             check_reachable(self.address)
 
@@ -194,10 +98,16 @@ class RayExecutor(Executor):
         return f"{self._slots} slots on {where}"
 
     def start(self, setup: WorkerSetup) -> None:
-        ray = _import_ray()
+        require_ray()
+        import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
         if not ray.is_initialized():
-            self._init(ray)
-        resources = ray.cluster_resources()
+            cpus = self.workers or os.cpu_count() or 1
+            self._owns_runtime = connect(
+                self.address, cpus=cpus, object_store_memory=self.object_store_memory
+            )
+        resources = ray.cluster_resources()  # type: ignore[no-untyped-call]  # unannotated in Ray
         self._cluster_cpus = float(resources.get("CPU", 0))
         self._has_gpus = float(resources.get("GPU", 0)) > 0
         if self._cluster_cpus < 1:
@@ -206,50 +116,16 @@ class RayExecutor(Executor):
         self._setup_ref = ray.put(setup)
         # The channel lives beside the driver: a node that leaves the cluster takes only its
         # own trials with it.
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
         here = NodeAffinitySchedulingStrategy(
             node_id=ray.get_runtime_context().get_node_id(), soft=False
         )
-        self._channel = _channel_class().options(scheduling_strategy=here).remote()
-        self._task = ray.remote(_trial_task)
+        self._channel = (
+            report_channel()
+            .options(num_cpus=0, max_concurrency=CHANNEL_CONCURRENCY, scheduling_strategy=here)
+            .remote()
+        )
+        self._task = ray.remote(trial_task)
         logger.info("Trials run on %s", self.describe())
-
-    def _init(self, ray: Any) -> None:
-        # Ray installs its own SIGTERM handler, which kills the driver at once; keep ours, so
-        # that SIGTERM stops the run cleanly (running trials recorded, the study consistent).
-        handlers = _signal_handlers()
-        try:
-            self._connect(ray)
-        finally:
-            _restore_signal_handlers(handlers)
-
-    def _connect(self, ray: Any) -> None:
-        options: dict[str, Any] = {
-            "logging_level": logging.WARNING,
-            "log_to_driver": False,
-            "configure_logging": True,
-        }
-        try:
-            if self.address:
-                ray.init(address=self.address, **options)
-            else:
-                cpus = self.workers or os.cpu_count() or 1
-                ray.init(
-                    address="local",  # a new runtime, even if another cluster runs on this machine
-                    num_cpus=cpus,
-                    include_dashboard=False,
-                    object_store_memory=self.object_store_memory,
-                    **options,
-                )
-                self._owns_runtime = True
-        except ExecutorError:
-            raise
-        except Exception as exc:
-            where = self.address or "a local Ray runtime"
-            raise ExecutorError(
-                f"cannot start or attach to {where}: {type(exc).__name__}: {exc}"
-            ) from exc
 
     def _resources(self, model: str) -> dict[str, float]:
         cpus = min(self.model_cpus.get(model, 1.0), max(self._cluster_cpus, 1.0))
@@ -259,6 +135,8 @@ class RayExecutor(Executor):
         return resources
 
     def submit(self, job: TrialJob) -> None:
+        if self._task is None or self._setup_ref is None:
+            raise ExecutorError("the Ray executor must be started before trials are submitted")
         options = {
             **self._resources(job.model),
             "max_retries": 0,
@@ -270,16 +148,17 @@ class RayExecutor(Executor):
         self._submitted[job.number] = _Submitted(job=job, ref=ref)
 
     def poll(self, timeout: float) -> list[Event]:
-        ray = _import_ray()
+        import ray
+
         if self._pending_take is None:
             self._pending_take = self._channel.take.remote(max(0.0, timeout))
+        pending_take = self._pending_take
         refs = [s.ref for s in self._submitted.values()]
-        ready, _ = ray.wait([self._pending_take, *refs], num_returns=1, timeout=max(0.0, timeout))
+        ready, _ = ray.wait([pending_take, *refs], num_returns=1, timeout=max(0.0, timeout))
         events: list[Event] = []
-        ready_set = set(ready)
-        if self._pending_take in ready_set:
+        if pending_take in set(ready):
             try:
-                reports = ray.get(self._pending_take)
+                reports = ray.get(pending_take)
             except ray.exceptions.RayActorError as exc:
                 raise ExecutorError(
                     f"lost the driver's report channel on the Ray cluster ({_first_line(exc)}); "
@@ -289,20 +168,22 @@ class RayExecutor(Executor):
                 self._steps[number] = step
                 events.append(ReportEvent(number=number, step=step, value=value))
             self._pending_take = None
-        done, _ = ray.wait(refs, num_returns=len(refs), timeout=0) if refs else ([], [])
-        by_ref = {s.ref: number for number, s in self._submitted.items()}
-        for ref in done:
-            number = by_ref[ref]
-            self._submitted.pop(number)
-            events.append(ResultEvent(self._outcome(ray, number, ref)))
+        done, _ = ray.wait([*refs], num_returns=len(refs), timeout=0) if refs else ([], [])
+        finished = set(done)
+        # In submission order, as ray.wait lists the finished references.
+        for number, submitted in list(self._submitted.items()):
+            if submitted.ref in finished:
+                del self._submitted[number]
+                events.append(ResultEvent(self._outcome(number, submitted.ref)))
         return events
 
-    def _outcome(self, ray: Any, number: int, ref: Any) -> TrialOutcome:
+    def _outcome(self, number: int, ref: ObjectRef[TrialOutcome]) -> TrialOutcome:
+        import ray
         from ray import exceptions as ray_errors
 
         kind = FailureKind.WORKER_DIED
         try:
-            return ray.get(ref)  # type: ignore[no-any-return]
+            return ray.get(ref)
         except (
             ray_errors.WorkerCrashedError,
             ray_errors.NodeDiedError,
@@ -330,22 +211,22 @@ class RayExecutor(Executor):
             self._channel.decide.remote(number, step, prune)
 
     def cancel(self, numbers: set[int]) -> None:
-        ray = _import_ray()
+        import ray
+
         for number in sorted(numbers):
             submitted = self._submitted.pop(number, None)
             if submitted is None:
                 continue
             step = self._steps.get(number)
-            if step is not None:
-                self._channel.decide.remote(
-                    number, step, True
-                )  # release a task waiting for a verdict
+            if step is not None:  # release a task waiting for a verdict
+                self._channel.decide.remote(number, step, True)
             ray.cancel(submitted.ref, force=True)
 
     def close(self) -> None:
         if self._task is None and not self._owns_runtime:
             return
-        ray = _import_ray()
+        import ray
+
         if self._submitted:
             self.cancel(set(self._submitted))
         if self._channel is not None:
@@ -358,33 +239,6 @@ class RayExecutor(Executor):
             logger.info("Stopped the local Ray runtime")
 
 
-def _signal_handlers() -> dict[int, Any]:
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    return {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
-
-
-def _restore_signal_handlers(handlers: dict[int, Any]) -> None:
-    import signal
-
-    for number, handler in handlers.items():
-        if handler is not None:
-            signal.signal(number, handler)
-
-
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
-
-
-def _import_ray() -> ray:  # type: ignore[name-defined]
-    try:
-        import ray
-    except ImportError:  # pragma: no cover - ray is a dependency
-        raise ExecutorError(
-            "execution.backend: ray needs the 'ray' package: pip install 'ray[default]'"
-        ) from None
-    return ray

@@ -141,7 +141,9 @@ class TrialParamSampler:
             self.values[name] = self.trial.suggest_int(
                 optuna_name(self.model, name), low, high, log=log, step=step
             )
-        return self.values[name]
+        # A value the recipe fixed or overrode is returned as written: the params model checks it.
+        value: int = self.values[name]
+        return value
 
     def suggest_float(
         self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None
@@ -151,7 +153,8 @@ class TrialParamSampler:
             self.values[name] = self.trial.suggest_float(
                 optuna_name(self.model, name), low, high, log=log, step=step
             )
-        return self.values[name]
+        value: float = self.values[name]
+        return value
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
         """Suggest one of ``choices``."""

@@ -22,6 +22,8 @@ from automl.search.trials import INTERRUPTED
 if TYPE_CHECKING:
     import optuna
 
+    from automl.specs import Direction
+
 __all__ = [
     "DRIVER",
     "STUDY_NAME",
@@ -136,7 +138,7 @@ def make_storage(journal: Path, url: str | None) -> Any:
 def open_study(
     *,
     storage: Any,
-    direction: str,
+    direction: Direction,
     sampler: optuna.samplers.BaseSampler,
     pruner: optuna.pruners.BasePruner,
     signature: Mapping[str, Any],

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from automl.data.preprocess import ColumnKind, build_pipeline
+from automl.data import ColumnKind, build_pipeline
 from automl.evaluation import kept_predictions, predict, score
 from automl.records import FailureKind, TrialFailure, TrialState
 from automl.specs import MetricSpec, ModelSpec, Task

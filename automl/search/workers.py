@@ -11,12 +11,11 @@ import os
 import pickle
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
 
 from automl.errors import PluginError
 from automl.registry import PluginInfo, PluginRegistry
 from automl.search.trial import SearchData
-from automl.specs import ComponentKind, MetricSpec, ModelSpec
+from automl.specs import MetricSpec, ModelSpec
 
 # One thread per trial: trials run in parallel processes, and oversubscribed BLAS or OpenMP
 # threads make every trial slower.
@@ -100,14 +99,10 @@ def rebuild(setup: WorkerSetup, where: str = "this worker") -> WorkerState:
         registry.add_plugin(
             plugin, name=ref.info.name, distribution=ref.info.distribution, version=ref.info.version
         )
-    models = {name: _get(registry, ComponentKind.MODEL, name, where) for name in setup.models}
     names = [setup.data.metric, *setup.data.metrics]
-    metrics = {name: _get(registry, ComponentKind.METRIC, name, where) for name in names}
-    return WorkerState(data=setup.data, models=models, metrics=metrics)  # type: ignore[arg-type]
-
-
-def _get(registry: PluginRegistry, kind: ComponentKind, name: str, where: str) -> Any:
     try:
-        return registry.get(kind, name).spec
+        models = {name: registry.model(name) for name in setup.models}
+        metrics = {name: registry.metric(name) for name in names}
     except PluginError as exc:
         raise PluginError(f"on {where}: {exc}") from exc
+    return WorkerState(data=setup.data, models=models, metrics=metrics)

@@ -10,10 +10,9 @@ machine fails fast with a clear message.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from urllib.parse import quote
 
 from pydantic import Field, model_validator
 
-from automl import DataError, Params, SourceContext
+from automl import DataError, Params, SourceContext, write_bytes_atomic, write_text_atomic
 from automl_io.frames import require_rows
 
 if TYPE_CHECKING:
@@ -174,19 +173,13 @@ def write_cache(cache_dir: Path, frame: pd.DataFrame, metadata: dict[str, Any]) 
         "columns": [str(c) for c in frame.columns],
         "cached_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    data_tmp = _temporary(folder, ".parquet")
-    frame.to_parquet(data_tmp, index=False)
-    os.replace(data_tmp, folder / _DATA_FILE)
-    meta_tmp = _temporary(folder, ".json")
-    meta_tmp.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
-    os.replace(meta_tmp, folder / _META_FILE)
+    # A cache may be rebuilt after a crash, so the files are replaced atomically, not synced.
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    write_bytes_atomic(folder / _DATA_FILE, buffer.getvalue(), durable=False)
+    text = json.dumps(record, indent=2, default=str)
+    write_text_atomic(folder / _META_FILE, text, durable=False)
     return CachedDataset(folder, record)
-
-
-def _temporary(folder: Path, suffix: str) -> Path:
-    handle, name = tempfile.mkstemp(dir=folder, prefix=".writing-", suffix=suffix)
-    os.close(handle)
-    return Path(name)
 
 
 def _metadata(folder: Path) -> dict[str, Any] | None:

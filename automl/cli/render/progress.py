@@ -11,9 +11,8 @@ from automl.cli.render.profile import render_profile
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from automl import ResolvedRecipe
     from automl.data import DataProfile
-    from automl.search import SearchProgress
+    from automl.search import Budget, SearchProgress
 
 _PHASE_LABELS = {
     "load": "Loading data",
@@ -21,6 +20,7 @@ _PHASE_LABELS = {
     "search": "Searching",
     "refit": "Refitting the best model",
     "package": "Packaging",
+    "deploy": "Deploying",
 }
 
 
@@ -31,12 +31,12 @@ class RunDisplay:
     (``on_progress=display.update``, ``on_phase=display.phase``, ``on_profile=display.profile``).
     """
 
-    def __init__(self, console: Console, resolved: ResolvedRecipe) -> None:
+    def __init__(self, console: Console, budget: Budget) -> None:
         self.console = console
-        search = resolved.recipe.search
+        self.budget = budget
         # A time budget fills the bar with elapsed seconds, a trial budget with finished trials.
-        self.by_time = search.time_budget is not None
-        self.total = search.time_budget if self.by_time else search.n_trials
+        self.by_time = budget.time_budget is not None
+        self.total = budget.time_budget if self.by_time else budget.n_trials
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -61,7 +61,10 @@ class RunDisplay:
 
     def phase(self, name: str) -> None:
         """A new phase of the run started (a :class:`automl.records.Phase` value)."""
-        self.progress.update(self.task, description=_PHASE_LABELS.get(name, name))
+        update: dict[str, float] = {}
+        if self.by_time:  # the bar follows the run's clock through the finish phases too
+            update["completed"] = self.budget.elapsed()
+        self.progress.update(self.task, description=_PHASE_LABELS.get(name, name), **update)
 
     def update(self, progress: SearchProgress) -> None:
         """The search changed."""

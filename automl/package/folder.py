@@ -1,4 +1,8 @@
-"""Durable writes: files and folders synced to disk, and the rename that puts a package in place."""
+"""Putting a package folder in place: the check before writing and the final rename.
+
+Single files are written durably by :mod:`automl.atomic`; this module handles what is specific
+to a package, a whole folder that replaces another one.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +11,18 @@ import shutil
 import uuid
 from pathlib import Path
 
+from automl.atomic import fsync_dir
 from automl.errors import PackageError
 from automl.package.layout import CHECKSUMS_FILE, MLMODEL_FILE
 
 
-def _write(path: Path, content: bytes | str) -> None:
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    with path.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+def check_replaceable(final: Path) -> None:
+    """Refuse to write a package to ``final`` unless it is absent, empty or a model package.
 
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        descriptor = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
-def _check_replaceable(final: Path) -> None:
+    Raises:
+        PackageError: ``final`` is a file, or a non-empty folder that is not a model package
+            (one without ``CHECKSUMS.sha256`` and ``MLmodel``).
+    """
     if not final.exists():
         return
     if not final.is_dir():
@@ -45,7 +35,12 @@ def _check_replaceable(final: Path) -> None:
         )
 
 
-def _replace(temporary: Path, final: Path) -> None:
+def replace_folder(temporary: Path, final: Path) -> None:
+    """Rename the complete folder ``temporary`` to ``final``, replacing what is there.
+
+    An existing ``final`` is first renamed aside and put back if the rename fails, so ``final``
+    always holds a whole package (the old or the new one); the parent folder is synced after.
+    """
     if final.exists() or final.is_symlink():
         backup = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
         os.replace(final, backup)
@@ -57,4 +52,4 @@ def _replace(temporary: Path, final: Path) -> None:
         shutil.rmtree(backup, ignore_errors=True)
     else:
         os.replace(temporary, final)
-    _fsync_dir(final.parent)
+    fsync_dir(final.parent)

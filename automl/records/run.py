@@ -1,18 +1,9 @@
-"""Typed records that cross layers: trials, failures, stop reasons, phases, leaderboard rows and
-the run summary.
-
-The search engine produces :class:`TrialRecord` objects, the leaderboard ranks them into
-:class:`LeaderboardRow` objects, the runner keeps a :class:`RunSummary`, and the observer hooks,
-``run.json`` and :func:`automl.open_run` all carry these same records. Each record turns into
-plain JSON (``to_dict``) and back (``from_dict``), so what a run wrote reads back as what it
-was. This module imports nothing heavy.
-"""
+"""Records of a run: phases, stop reasons, the budget and the run summary (``run.json``)."""
 
 from __future__ import annotations
 
 import enum
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,49 +12,15 @@ __all__ = [
     "BestTrial",
     "BudgetRecord",
     "DeploymentRecord",
-    "FailureKind",
-    "LeaderboardRow",
-    "MetricScores",
     "Phase",
     "RunStatus",
     "RunSummary",
     "StopReason",
     "TrialCounts",
-    "TrialFailure",
-    "TrialRecord",
-    "TrialState",
 ]
 
 RUN_SCHEMA_VERSION = 2
 """The version of ``run.json``; version 1 (before it was written) had no ``schema_version``."""
-
-
-class TrialState(enum.StrEnum):
-    """How a trial ended."""
-
-    COMPLETE = "complete"
-    PRUNED = "pruned"
-    FAILED = "failed"
-
-
-class FailureKind(enum.StrEnum):
-    """Why a trial did not complete."""
-
-    ERROR = "error"
-    """The model (or its parameters) raised; the configuration is at fault."""
-    WORKER_DIED = "worker_died"
-    """The worker process or Ray worker died; the trial runs once more."""
-    TIMED_OUT = "timed_out"
-    """Still running at the time budget; cancelled (a resume runs it again)."""
-    INTERRUPTED = "interrupted"
-    """Still running when the run was stopped (Ctrl-C, SIGTERM); a resume runs it again."""
-    PRUNED = "pruned"
-    """Stopped early by the pruner."""
-
-    @property
-    def unfinished(self) -> bool:
-        """Cut short by the run rather than ended by the trial: a resume runs it again."""
-        return self in (FailureKind.TIMED_OUT, FailureKind.INTERRUPTED)
 
 
 class StopReason(enum.StrEnum):
@@ -92,207 +49,6 @@ class RunStatus(enum.StrEnum):
     FINISHED = "finished"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
-
-
-@dataclass(frozen=True)
-class TrialFailure:
-    """Why a trial did not complete: its kind, a one-line message and, for errors, the traceback."""
-
-    kind: FailureKind
-    message: str
-    traceback: str | None = None
-
-    def __str__(self) -> str:
-        return self.message
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "message": self.message, "traceback": self.traceback}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TrialFailure:
-        return cls(
-            kind=FailureKind(data["kind"]),
-            message=str(data["message"]),
-            traceback=data.get("traceback"),
-        )
-
-
-@dataclass(frozen=True)
-class MetricScores:
-    """One metric over the folds a trial ran: mean, standard deviation and the fold values.
-
-    Non-finite values are ``None`` (JSON has no NaN).
-    """
-
-    mean: float | None
-    std: float | None
-    folds: tuple[float | None, ...] = ()
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> MetricScores:
-        """The scores of ``values``, one per fold."""
-        import statistics
-
-        if not values:
-            return cls(mean=None, std=None)
-        std = _finite(statistics.pstdev(values)) if len(values) > 1 else 0.0
-        return cls(
-            mean=_finite(statistics.fmean(values)),
-            std=std,
-            folds=tuple(_finite(value) for value in values),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"mean": self.mean, "std": self.std, "folds": list(self.folds)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MetricScores:
-        return cls(mean=data.get("mean"), std=data.get("std"), folds=tuple(data.get("folds", ())))
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
-@dataclass(frozen=True)
-class TrialRecord:
-    """A finished trial (complete, pruned or failed), as the study and ``trials.json`` keep it.
-
-    Attributes:
-        number: The Optuna trial number.
-        state: How it ended.
-        model: The model's name.
-        params: The model's parameters (plain names, as its factory takes them).
-        value: The mean of the primary metric over the folds (``None`` unless complete).
-        scores: Every metric over the folds run.
-        folds_done: Folds fitted.
-        fit_time: Mean seconds per fold fit.
-        predict_time_per_1000: Seconds to predict 1,000 rows.
-        failure: Why it did not complete (``None`` for a complete trial).
-        retry_of: The trial this one runs again (its worker died), if any.
-    """
-
-    number: int
-    state: TrialState
-    model: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    value: float | None = None
-    scores: Mapping[str, MetricScores] = field(default_factory=dict)
-    folds_done: int = 0
-    fit_time: float | None = None
-    predict_time_per_1000: float | None = None
-    failure: TrialFailure | None = None
-    retry_of: int | None = None
-
-    @property
-    def error(self) -> str | None:
-        """The failure message, if the trial failed."""
-        return self.failure.message if self.failure is not None else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "state": self.state.value,
-            "model": self.model,
-            "params": dict(self.params),
-            "value": self.value,
-            "scores": {name: scores.to_dict() for name, scores in self.scores.items()},
-            "folds_done": self.folds_done,
-            "fit_time": self.fit_time,
-            "predict_time_per_1000": self.predict_time_per_1000,
-            "failure": self.failure.to_dict() if self.failure is not None else None,
-            "retry_of": self.retry_of,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TrialRecord:
-        failure = data.get("failure")
-        return cls(
-            number=int(data["number"]),
-            state=TrialState(data["state"]),
-            model=str(data.get("model")),
-            params=dict(data.get("params") or {}),
-            value=data.get("value"),
-            scores={
-                name: MetricScores.from_dict(value)
-                for name, value in (data.get("scores") or {}).items()
-            },
-            folds_done=int(data.get("folds_done") or 0),
-            fit_time=data.get("fit_time"),
-            predict_time_per_1000=data.get("predict_time_per_1000"),
-            failure=TrialFailure.from_dict(failure) if failure else None,
-            retry_of=data.get("retry_of"),
-        )
-
-
-@dataclass
-class LeaderboardRow:
-    """A completed trial on the leaderboard.
-
-    Attributes:
-        rank: 1 for the best.
-        trial: The trial number.
-        model: The model's name.
-        scores: Cross-validated scores per metric.
-        holdout: Holdout scores per metric (the refitted best model only).
-        fit_time: Mean seconds per fold fit.
-        predict_time_per_1000: Seconds to predict 1,000 rows.
-        params: The model's parameters.
-    """
-
-    rank: int
-    trial: int
-    model: str
-    scores: dict[str, MetricScores] = field(default_factory=dict)
-    holdout: dict[str, float] = field(default_factory=dict)
-    fit_time: float | None = None
-    predict_time_per_1000: float | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def mean(self, metric: str) -> float | None:
-        """The cross-validated mean of ``metric``."""
-        scores = self.scores.get(metric)
-        return scores.mean if scores is not None else None
-
-    def std(self, metric: str) -> float | None:
-        """The standard deviation of ``metric`` over the folds."""
-        scores = self.scores.get(metric)
-        return scores.std if scores is not None else None
-
-    def to_flat(self, metrics: Sequence[str]) -> dict[str, Any]:
-        """The row as the leaderboard files hold it: ``<metric>_mean``, ``<metric>_std``,
-        ``holdout_<metric>`` columns."""
-        row: dict[str, Any] = {"rank": self.rank, "trial": self.trial, "model": self.model}
-        for name in metrics:
-            row[f"{name}_mean"] = self.mean(name)
-            row[f"{name}_std"] = self.std(name)
-        for name, value in self.holdout.items():
-            row[f"holdout_{name}"] = value
-        row["fit_time"] = self.fit_time
-        row["predict_time_per_1000"] = self.predict_time_per_1000
-        row["params"] = dict(self.params)
-        return row
-
-    @classmethod
-    def from_flat(cls, row: Mapping[str, Any], metrics: Sequence[str]) -> LeaderboardRow:
-        """Read a row of the leaderboard files back."""
-        return cls(
-            rank=int(row["rank"]),
-            trial=int(row["trial"]),
-            model=str(row["model"]),
-            scores={
-                name: MetricScores(mean=row.get(f"{name}_mean"), std=row.get(f"{name}_std"))
-                for name in metrics
-            },
-            holdout={
-                name: float(row[f"holdout_{name}"])
-                for name in metrics
-                if row.get(f"holdout_{name}") is not None
-            },
-            fit_time=row.get("fit_time"),
-            predict_time_per_1000=row.get("predict_time_per_1000"),
-            params=dict(row.get("params") or {}),
-        )
 
 
 @dataclass

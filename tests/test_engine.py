@@ -1,0 +1,649 @@
+"""The search engine driven in-process by a scripted executor on a fake clock (no processes).
+
+Each test is a table: a budget, a slot count and a script per trial (scores, fold durations,
+errors, dead workers, hangs) go in; the study's trials, their records and the engine's
+callbacks come out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+import pytest
+from optuna.trial import TrialState as OptunaState
+from pydantic import Field
+
+from automl import ModelSpec, Params, Task
+from automl.records import FailureKind, StopReason, TrialRecord, TrialState
+from automl.search import (
+    Budget,
+    Search,
+    SearchModel,
+    SearchProgress,
+    SearchResult,
+    TrialJob,
+    make_pruner,
+    make_sampler,
+    make_storage,
+    open_study,
+    records_of,
+    recover_unfinished,
+    trial_counts,
+)
+from automl.search.engine import POLL_SECONDS
+from tests.fake_executor import ROWS, Ending, FakeClock, FakeExecutor, Script, oof_of
+
+CV = 3
+METRIC = "score"
+
+
+# -- test models (never built: the fake executor only reads their parameters) -------------------
+
+
+class CoinParams(Params):
+    flip: float = Field(default=0.0, ge=0, le=1)
+
+
+def _never(params: Any, *, task: Task, seed: int) -> Any:
+    raise AssertionError("the fake executor builds no model")
+
+
+def _coin_space(sampler: Any, task: Task) -> None:
+    sampler.suggest_float("flip", 0.0, 1.0)
+
+
+def _broken_space(sampler: Any, task: Task) -> None:
+    raise ValueError("no space")
+
+
+COIN = ModelSpec(
+    name="coin",
+    description="good or bad",
+    factory=_never,
+    params=CoinParams,
+    search_space=_coin_space,
+)
+PLAIN = ModelSpec(name="plain", description="no parameters", factory=_never)
+BROKEN = ModelSpec(
+    name="broken", description="its space raises", factory=_never, search_space=_broken_space
+)
+
+
+def search_models(*specs: ModelSpec) -> dict[str, SearchModel]:
+    return {spec.name: SearchModel(name=spec.name, spec=spec) for spec in specs}
+
+
+# -- scripts -------------------------------------------------------------------------------------
+
+
+def quality(job: TrialJob) -> float:
+    """A configuration's true score: coins with a small ``flip`` are good."""
+    return 1.0 - float(job.params.get("flip", 0.5))
+
+
+def good(job: TrialJob, seconds: float | Sequence[float] = 1.0) -> Script:
+    """A complete trial scoring its configuration's quality (folds vary a little)."""
+    value = quality(job)
+    return Script(scores=[value - 0.01, value, value + 0.01], seconds=seconds)
+
+
+def by_number(scripts: dict[int, Script], default: Callable[[TrialJob], Script] = good) -> Any:
+    """Scripts for some trial numbers, ``default`` for the others."""
+    return lambda job: scripts.get(job.number) or default(job)
+
+
+def params_key(job: TrialJob) -> tuple[Any, ...]:
+    return (job.model, tuple(sorted(job.params.items())))
+
+
+# -- running a search ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Run:
+    """One search and what it produced."""
+
+    study: optuna.Study
+    executor: FakeExecutor
+    clock: FakeClock
+    result: SearchResult | None = None
+    trials: list[TrialRecord] = dataclasses.field(default_factory=list)
+    predictions: list[tuple[TrialRecord, np.ndarray]] = dataclasses.field(default_factory=list)
+    progress: list[SearchProgress] = dataclasses.field(default_factory=list)
+
+    def frozen(self, number: int) -> optuna.trial.FrozenTrial:
+        return self.study.get_trials(deepcopy=False)[number]
+
+    def numbers(self, state: OptunaState) -> set[int]:
+        return {t.number for t in self.study.get_trials(deepcopy=False, states=(state,))}
+
+
+def memory_study(sampler: str = "random", pruner: str = "none", seed: int = 0) -> optuna.Study:
+    return optuna.create_study(
+        direction="maximize",
+        sampler=make_sampler(sampler, seed),
+        pruner=make_pruner(pruner, CV),
+    )
+
+
+def journal_study(path: Path, sampler: str = "random", pruner: str = "none") -> optuna.Study:
+    study, _ = open_study(
+        storage=make_storage(path, None),
+        direction="maximize",
+        sampler=make_sampler(sampler, 0),
+        pruner=make_pruner(pruner, CV),
+        signature={"metric": METRIC},
+        run_dir=path.parent,
+    )
+    return study
+
+
+def search(
+    study: optuna.Study,
+    script: Callable[[TrialJob], Script],
+    *,
+    slots: int = 1,
+    n_trials: int | None = None,
+    time_budget: float | None = None,
+    models: Sequence[ModelSpec] = (COIN,),
+    deterministic: bool = False,
+    interrupt: Callable[[FakeExecutor], bool] | None = None,
+    clock: FakeClock | None = None,
+) -> Run:
+    """Run a search on ``study`` with a fake executor; a ``KeyboardInterrupt`` propagates."""
+    clock = clock or FakeClock()
+    executor = FakeExecutor(
+        script=script, clock=clock, cv=CV, workers=slots, metric=METRIC, interrupt=interrupt
+    )
+    run = Run(study=study, executor=executor, clock=clock)
+    budget = Budget(time_budget=time_budget, n_trials=n_trials, cv=CV, clock=clock, started=0.0)
+    engine = Search(
+        study=study,
+        executor=executor,
+        models=search_models(*models),
+        task=Task.BINARY,
+        metric=METRIC,
+        metrics=["loss"],
+        budget=budget,
+        deterministic=deterministic,
+        on_progress=lambda progress: run.progress.append(dataclasses.replace(progress)),
+        on_trial=run.trials.append,
+        on_predictions=lambda record, oof: run.predictions.append((record, oof)),
+    )
+    run.result = engine.run()
+    return run
+
+
+# -- the trial budget ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n_trials", "slots", "previous"),
+    [
+        pytest.param(1, 1, 0, id="one-trial"),
+        pytest.param(4, 1, 0, id="one-slot"),
+        pytest.param(2, 2, 0, id="n-equals-slots"),
+        pytest.param(5, 2, 0, id="n-above-slots"),
+        pytest.param(7, 3, 0, id="n-not-a-multiple-of-slots"),
+        pytest.param(2, 4, 0, id="n-below-slots"),
+        pytest.param(5, 2, 3, id="resumed-trials-count"),
+        pytest.param(3, 2, 3, id="resumed-budget-spent"),
+        pytest.param(2, 2, 3, id="resumed-over-budget"),
+    ],
+)
+def test_trial_budget_counts_exactly_n_trials(n_trials: int, slots: int, previous: int) -> None:
+    study = memory_study()
+    if previous:
+        search(study, good, n_trials=previous)
+    # Uneven fold durations: trials end out of submission order.
+    jittered = lambda job: good(job, seconds=1.0 + (job.number % 3) * 0.7)  # noqa: E731
+    run = search(study, jittered, slots=slots, n_trials=n_trials)
+
+    total = max(n_trials, previous)
+    assert run.result is not None
+    assert run.result.stopped_by is StopReason.N_TRIALS
+    assert len(run.executor.submitted) == total - previous
+    assert len(study.trials) == total  # nothing asked beyond the budget
+    assert trial_counts(study).finished == total
+    assert run.result.progress.finished == total
+    assert run.result.progress.complete == total
+    assert run.executor.busiest == min(slots, total - previous)  # every free slot is used
+    assert not run.executor.running
+    assert bool(run.executor.decisions) == (total > previous)  # reports were answered
+    assert all(not prune for _, _, prune in run.executor.decisions)
+
+
+# -- the time budget -----------------------------------------------------------------------------
+
+
+def _reserve(fit: float | None) -> float:
+    return Budget(cv=CV, clock=FakeClock(), started=0.0).reserve(fit)
+
+
+@pytest.mark.parametrize(
+    ("script", "stop_at", "timed_out"),
+    [
+        # Trials of 3 s (2.4 s of fit) on one slot; trial 1 hangs on the other. Trial 6 runs
+        # from 15 s when the deadline (which keeps time for the refit) comes.
+        pytest.param(
+            by_number({1: Script(scores=[0.5], ending=Ending.HANG)}),
+            20.0 - _reserve(0.8),
+            {1, 6},
+            id="one-trial-hangs",
+        ),
+        # Nothing completes: the deadline keeps the time for a refit of unknown length.
+        pytest.param(
+            lambda job: Script(scores=[], ending=Ending.HANG),
+            20.0 - _reserve(None),
+            {0, 1},
+            id="every-trial-hangs",
+        ),
+        # The first trial to complete shows fits take 4 s: the refit needs more time than is
+        # left, so the search stops then and cancels the other one.
+        pytest.param(
+            by_number({0: Script(scores=[0.5, 0.5, 0.5], seconds=5.0)}, lambda job: good(job, 6.0)),
+            15.0,
+            {1},
+            id="slow-best-trial-moves-the-deadline",
+        ),
+    ],
+)
+def test_time_budget_stops_at_the_search_deadline(
+    script: Callable[[TrialJob], Script], stop_at: float, timed_out: set[int]
+) -> None:
+    study = memory_study()
+    run = search(study, script, slots=2, time_budget=20.0)
+
+    assert run.result is not None
+    assert run.result.stopped_by is StopReason.TIME_BUDGET
+    assert stop_at <= run.clock.now <= stop_at + POLL_SECONDS
+    assert all(at < stop_at for at, _ in run.executor.submitted)  # no trial asked after it
+    assert set(run.executor.cancelled) == timed_out
+    assert all(stop_at <= at <= stop_at + POLL_SECONDS for at in run.executor.cancelled.values())
+    assert not run.executor.running
+    assert run.numbers(OptunaState.RUNNING) == set()
+    for number in timed_out:
+        frozen = run.frozen(number)
+        assert frozen.state == OptunaState.FAIL
+        assert frozen.user_attrs["interrupted"] is True
+    records = {record.number: record for record in records_of(study)}
+    assert {
+        n for n, r in records.items() if r.failure and r.failure.kind is FailureKind.TIMED_OUT
+    } == timed_out
+    # Cut short by the run, not by their configuration: not counted, not failures.
+    assert trial_counts(study).failed == 0
+    assert run.result.failures == []
+    assert run.result.progress.failed == 0
+    assert run.result.progress.complete == len(run.numbers(OptunaState.COMPLETE))
+
+
+# -- pruning -------------------------------------------------------------------------------------
+
+BAD = Script(scores=[0.1, 0.1, 0.1])
+
+
+@pytest.mark.parametrize(
+    ("pruner", "bad", "pruned"),
+    [
+        pytest.param("median", {6}, {6}, id="median-prunes-a-bad-trial"),
+        pytest.param("median", {5, 7}, {5, 7}, id="median-prunes-two"),
+        pytest.param("median", {2}, set(), id="median-waits-for-5-complete-trials"),
+        pytest.param("none", {6}, set(), id="no-pruner"),
+    ],
+)
+def test_pruning_stops_bad_trials_after_a_report(
+    pruner: str, bad: set[int], pruned: set[int]
+) -> None:
+    study = memory_study(pruner=pruner)
+    steady = lambda job: Script(scores=[0.8, 0.8, 0.8])  # noqa: E731
+    run = search(study, by_number(dict.fromkeys(bad, BAD), steady), n_trials=8)
+
+    assert run.numbers(OptunaState.PRUNED) == pruned
+    assert run.numbers(OptunaState.COMPLETE) == set(range(8)) - pruned
+    records = {record.number: record for record in records_of(study)}
+    for number in pruned:
+        # Judged after the second fold (the first is warm-up), then stopped.
+        assert [(step, prune) for n, step, prune in run.executor.decisions if n == number] == [
+            (0, False),
+            (1, True),
+        ]
+        assert records[number].state is TrialState.PRUNED
+        assert records[number].folds_done == 2
+        assert run.frozen(number).intermediate_values == {0: 0.1, 1: 0.1}
+    for number in set(range(8)) - pruned:
+        # The last fold sends no report; the engine records its running mean itself.
+        assert set(run.frozen(number).intermediate_values) == {0, 1, 2}
+        assert records[number].folds_done == CV
+    assert run.result is not None
+    progress = run.result.progress
+    assert (progress.finished, progress.complete, progress.pruned, progress.failed) == (
+        8,
+        8 - len(pruned),
+        len(pruned),
+        0,
+    )
+    assert trial_counts(study).pruned == len(pruned)
+    assert sum(1 for record in run.trials if record.state is TrialState.PRUNED) == len(pruned)
+
+
+# -- a dead worker is retried once ---------------------------------------------------------------
+
+
+def dying(deaths: int, first: int = 1) -> Callable[[TrialJob], Script]:
+    """Trial ``first``'s configuration kills its worker on its first ``deaths`` attempts."""
+    attempts: dict[tuple[Any, ...], int] = {}
+
+    def script(job: TrialJob) -> Script:
+        key = params_key(job)
+        if job.number == first:
+            attempts[key] = 0
+        if key in attempts and attempts[key] < deaths:
+            attempts[key] += 1
+            return Script(scores=[0.7], ending=Ending.DIED, message="exit code -9")
+        return good(job)
+
+    return script
+
+
+@pytest.mark.parametrize("slots", [1, 2], ids=["one-slot", "two-slots"])
+@pytest.mark.parametrize(
+    ("deaths", "complete", "failed"),
+    [
+        pytest.param(1, 4, 0, id="retry-completes"),
+        pytest.param(2, 3, 1, id="retry-dies-too"),
+    ],
+)
+def test_a_dead_worker_is_retried_once(slots: int, deaths: int, complete: int, failed: int) -> None:
+    study = memory_study()
+    run = search(study, dying(deaths), slots=slots, n_trials=4)
+
+    died = run.frozen(1)
+    assert died.state == OptunaState.FAIL
+    assert died.user_attrs["retried"] is True
+    retries = [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get("retry_of") == 1]
+    assert len(retries) == 1
+    retry = retries[0]
+    assert retry.params == died.params
+    assert retry.number > died.number
+    records = {record.number: record for record in records_of(study)}
+    assert records[1].failure is not None
+    assert records[1].failure.kind is FailureKind.WORKER_DIED
+    assert records[retry.number].retry_of == 1
+    if deaths == 1:
+        assert retry.state == OptunaState.COMPLETE
+    else:
+        # A second death says the configuration kills workers: it fails for good.
+        assert retry.state == OptunaState.FAIL
+        assert "retried" not in retry.user_attrs
+        assert records[retry.number].failure.kind is FailureKind.WORKER_DIED  # type: ignore[union-attr]
+        assert not any(t.user_attrs.get("retry_of") == retry.number for t in study.trials)
+    # The retry counts toward the budget, the death does not.
+    assert len(study.trials) == 4 + 1
+    counts = trial_counts(study)
+    assert (counts.finished, counts.complete, counts.failed) == (4, complete, failed)
+    assert run.result is not None
+    assert run.result.stopped_by is StopReason.N_TRIALS
+    assert (run.result.progress.finished, run.result.progress.failed) == (4, failed)
+    assert [f.kind for f in run.result.failures] == [FailureKind.WORKER_DIED] * failed
+    assert len(run.executor.submitted) == 5
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("models", "script", "failing", "message", "traceback"),
+    [
+        pytest.param(
+            (COIN,),
+            by_number({1: Script(scores=[0.6], ending=Ending.ERROR, message="bad fit")}),
+            {1},
+            "ValueError: bad fit",
+            True,
+            id="model-raises",
+        ),
+        pytest.param(
+            (COIN,),
+            by_number(
+                {
+                    0: Script(scores=[], ending=Ending.ERROR),
+                    2: Script(scores=[0.5, 0.5], ending=Ending.ERROR),
+                }
+            ),
+            {0, 2},
+            "ValueError: boom",
+            True,
+            id="raises-in-the-first-and-the-last-fold",
+        ),
+        pytest.param(
+            (BROKEN,),
+            good,
+            {0, 1, 2},
+            "sampling: ValueError: no space",
+            False,
+            id="search-space-raises",
+        ),
+    ],
+)
+def test_a_failing_trial_keeps_its_error(
+    models: Sequence[ModelSpec],
+    script: Callable[[TrialJob], Script],
+    failing: set[int],
+    message: str,
+    traceback: bool,
+) -> None:
+    study = memory_study()
+    run = search(study, script, slots=2, n_trials=3, models=models)
+
+    assert run.numbers(OptunaState.FAIL) == failing
+    records = {record.number: record for record in records_of(study)}
+    for number in failing:
+        failure = records[number].failure
+        assert failure is not None
+        assert failure.kind is FailureKind.ERROR
+        assert failure.message == message
+        if traceback:
+            assert failure.traceback is not None
+            assert failure.traceback.startswith("Traceback")
+            assert failure.traceback.rstrip().endswith(message)
+        else:
+            assert failure.traceback is None
+        assert records[number].value is None
+        assert "retried" not in run.frozen(number).user_attrs
+    # A configuration's error is not retried, and it counts toward the budget.
+    assert len(study.trials) == 3
+    assert not any("retry_of" in t.user_attrs for t in study.trials)
+    assert trial_counts(study).failed == len(failing)
+    assert run.result is not None
+    assert run.result.progress.failed == len(failing)
+    assert [f.message for f in run.result.failures] == [message] * len(failing)
+    assert {record.number for record in run.trials if record.state is TrialState.FAILED} == failing
+
+
+def test_sampling_errors_end_at_the_time_budget() -> None:
+    """A search space that always raises fails every trial until the deadline, then stops."""
+    clock = FakeClock()
+
+    def slow_broken(sampler: Any, task: Task) -> None:
+        clock.advance(0.5)  # sampling takes time, like everything else
+        raise ValueError("no space")
+
+    broken = dataclasses.replace(BROKEN, search_space=slow_broken)
+    study = memory_study()
+    run = search(study, good, slots=2, time_budget=10.0, models=[broken], clock=clock)
+
+    assert run.result is not None
+    assert run.result.stopped_by is StopReason.TIME_BUDGET
+    assert run.executor.submitted == []
+    assert clock.now <= 10.0
+    assert 0 < trial_counts(study).failed == len(study.trials) <= 20
+
+
+# -- deterministic mode --------------------------------------------------------------------------
+
+
+def jittered(timing: int) -> Callable[[TrialJob], Script]:
+    """Good trials whose fold durations depend on ``timing``: trials end in a shuffled order."""
+
+    def script(job: TrialJob) -> Script:
+        rng = random.Random(timing * 1000 + job.number)
+        seconds = [rng.uniform(0.3, 3.0) for _ in range(CV)]
+        return BAD if quality(job) < 0.3 else good(job, seconds)
+
+    return script
+
+
+def sequence(study: optuna.Study) -> list[tuple[int, str, dict[str, Any], float | None, str]]:
+    return [(r.number, r.model, dict(r.params), r.value, r.state.value) for r in records_of(study)]
+
+
+@pytest.mark.parametrize(
+    ("sampler", "pruner"),
+    [
+        pytest.param("tpe", "median", id="tpe-median"),
+        pytest.param("tpe", "none", id="tpe-no-pruner"),
+        pytest.param("random", "median", id="random-median"),
+    ],
+)
+def test_deterministic_mode_repeats_a_search_exactly(sampler: str, pruner: str) -> None:
+    runs = [
+        search(
+            memory_study(sampler, pruner, seed=7),
+            jittered(timing),
+            slots=2,
+            n_trials=14,  # past TPE's 10 random start-up trials
+            models=(COIN, PLAIN),
+            deterministic=True,
+        )
+        for timing in (1, 2)
+    ]
+
+    first, second = (sequence(run.study) for run in runs)
+    assert len(first) == 14
+    assert first == second
+    for run in runs:
+        assert run.executor.finished != sorted(run.executor.finished)  # out of order
+        assert [record.number for record in run.trials] == list(range(14))  # told in order
+    # The two timings really differ, so equal sequences are not a coincidence of timing.
+    assert runs[0].executor.finished != runs[1].executor.finished
+
+
+# -- resume after an interruption ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("slots", "deterministic", "interrupted"),
+    [
+        pytest.param(1, False, 1, id="one-slot"),
+        pytest.param(2, False, 2, id="two-slots"),
+        pytest.param(2, True, 2, id="two-slots-deterministic"),
+    ],
+)
+def test_resume_after_an_interruption(
+    tmp_path: Path, slots: int, deterministic: bool, interrupted: int
+) -> None:
+    journal = tmp_path / "study.journal"
+    script = lambda job: good(job, seconds=1.0 + (job.number % 2) * 0.5)  # noqa: E731
+    with pytest.raises(KeyboardInterrupt):
+        search(
+            journal_study(journal),
+            script,
+            slots=slots,
+            n_trials=6,
+            deterministic=deterministic,
+            interrupt=lambda executor: len(executor.finished) >= 2,
+        )
+
+    study = journal_study(journal)  # a new driver reads the journal
+    cut = {t.number for t in study.trials if t.user_attrs.get("interrupted")}
+    assert len(cut) == interrupted
+    records = {record.number: record for record in records_of(study)}
+    for number in cut:
+        assert records[number].state is TrialState.FAILED
+        assert records[number].failure.kind is FailureKind.INTERRUPTED  # type: ignore[union-attr]
+    done = {t.number: t.params for t in study.trials if t.state == OptunaState.COMPLETE}
+    assert len(done) == 2
+    assert trial_counts(study).finished == 2
+
+    assert recover_unfinished(study) == interrupted
+    run = search(study, script, slots=slots, n_trials=6, deterministic=deterministic)
+
+    assert run.result is not None
+    assert run.result.stopped_by is StopReason.N_TRIALS
+    assert trial_counts(study).finished == 6
+    assert trial_counts(study).complete == 6
+    assert len(run.executor.submitted) == 6 - 2  # the finished trials are not redone
+    submitted = [job.params for _, job in run.executor.submitted]
+    assert not any(
+        {f"coin.{key}": value for key, value in params.items()} | {"model": "coin"} in done.values()
+        for params in submitted
+    )
+    again = {t.user_attrs["retry_of"]: t for t in study.trials if "retry_of" in t.user_attrs}
+    assert set(again) == cut
+    for number, trial in again.items():
+        assert trial.state == OptunaState.COMPLETE
+        assert trial.params == study.trials[number].params
+    assert run.result.progress.finished == 6
+    assert run.result.progress.failed == 0
+
+
+# -- callbacks -----------------------------------------------------------------------------------
+
+
+def mixed(job: TrialJob) -> Script:
+    """Complete, pruned, failing and dying trials."""
+    scripts = {
+        2: Script(scores=[0.7], ending=Ending.ERROR),
+        3: Script(scores=[], ending=Ending.DIED),
+        7: BAD,
+        9: BAD,
+    }
+    return scripts.get(job.number) or good(job, seconds=1.0 + (job.number % 3) * 0.4)
+
+
+@pytest.mark.parametrize("deterministic", [False, True], ids=["async", "deterministic"])
+def test_callbacks_see_every_trial(deterministic: bool) -> None:
+    study = memory_study(pruner="median")
+    run = search(study, mixed, slots=2, n_trials=10, deterministic=deterministic)
+
+    # on_trial: every finished trial, as the study keeps it (the death included).
+    stored = records_of(study)
+    assert sorted(run.trials, key=lambda record: record.number) == stored
+    assert len(stored) == 11
+    states = [record.state for record in stored]
+    assert states.count(TrialState.FAILED) == 2
+    assert states.count(TrialState.PRUNED) >= 1
+
+    # on_predictions: each complete trial's record and its out-of-fold predictions.
+    complete = [record for record in stored if record.state is TrialState.COMPLETE]
+    assert sorted(record.number for record, _ in run.predictions) == [r.number for r in complete]
+    for record, oof in run.predictions:
+        assert record.state is TrialState.COMPLETE
+        assert record.value is not None
+        assert oof.shape == (ROWS,)
+        np.testing.assert_array_equal(oof, oof_of(record.number))
+
+    # on_progress: consistent snapshots, ending with the study's counts.
+    assert len(run.progress) > len(stored)
+    for before, after in zip(run.progress, run.progress[1:], strict=False):
+        assert before.finished <= after.finished
+        assert before.elapsed <= after.elapsed
+    for progress in run.progress:
+        assert progress.finished == progress.complete + progress.pruned + progress.failed
+        assert 0 <= progress.running <= progress.workers == 2
+        assert progress.n_trials == 10
+        assert progress.time_left is None
+    last = run.progress[-1]
+    assert last.counts == trial_counts(study)
+    assert (last.finished, last.running, last.elapsed) == (10, 0, run.clock.now)
+    assert last.best_value == pytest.approx(study.best_value)
+    assert last.best_number == study.best_trial.number
+    assert last.best_model == "coin"
+    assert run.result is not None
+    assert run.result.progress == last
