@@ -10,7 +10,7 @@ cheap (no pandas, scikit-learn, torch or Ray).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from automl.errors import (
     AutomlError,
@@ -25,6 +25,7 @@ from automl.errors import (
     UsageError,
 )
 from automl.hookspecs import hookimpl
+from automl.lazy import lazy_attributes
 from automl.version import __version__
 
 if TYPE_CHECKING:
@@ -104,19 +105,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'automl' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -115,14 +115,14 @@ class FakeExecutor(Executor):
         limit: Fake seconds after which a poll fails the test (an engine that never stops).
     """
 
-    script: ScriptFor
-    clock: FakeClock
+    script: ScriptFor = field(repr=False)
+    clock: FakeClock = field(repr=False)
     cv: int = 3
     workers: int = 1
     metric: str = "score"
     secondary: Sequence[str] = ("loss",)
     report: bool = True
-    interrupt: Callable[[FakeExecutor], bool] | None = None
+    interrupt: Callable[[FakeExecutor], bool] | None = field(default=None, repr=False)
     limit: float = 3600.0
     submitted: list[tuple[float, TrialJob]] = field(default_factory=list)
     finished: list[int] = field(default_factory=list)
@@ -131,7 +131,7 @@ class FakeExecutor(Executor):
     busiest: int = 0
     setup: WorkerSetup | None = None
     closed: bool = False
-    runs: dict[int, _Run] = field(default_factory=dict)
+    runs: dict[int, _Run] = field(default_factory=dict, repr=False)
 
     @property
     def slots(self) -> int:

@@ -155,11 +155,18 @@ def search(
     deterministic: bool = False,
     interrupt: Callable[[FakeExecutor], bool] | None = None,
     clock: FakeClock | None = None,
+    report: bool = True,
 ) -> Run:
     """Run a search on ``study`` with a fake executor; a ``KeyboardInterrupt`` propagates."""
     clock = clock or FakeClock()
     executor = FakeExecutor(
-        script=script, clock=clock, cv=CV, workers=slots, metric=METRIC, interrupt=interrupt
+        script=script,
+        clock=clock,
+        cv=CV,
+        workers=slots,
+        metric=METRIC,
+        interrupt=interrupt,
+        report=report,
     )
     run = Run(study=study, executor=executor, clock=clock)
     budget = Budget(time_budget=time_budget, n_trials=n_trials, cv=CV, clock=clock, started=0.0)
@@ -227,19 +234,30 @@ def _reserve(fit: float | None) -> float:
 
 
 @pytest.mark.parametrize(
-    ("script", "stop_at", "timed_out"),
+    ("script", "deterministic", "stop_at", "timed_out"),
     [
         # Trials of 3 s (2.4 s of fit) on one slot; trial 1 hangs on the other. Trial 6 runs
         # from 15 s when the deadline (which keeps time for the refit) comes.
         pytest.param(
             by_number({1: Script(scores=[0.5], ending=Ending.HANG)}),
+            False,
             20.0 - _reserve(0.8),
             {1, 6},
             id="one-trial-hangs",
         ),
+        # Deterministic: trial 0 waits for trial 1 to be told, so the deadline knows no fit
+        # time; at the deadline trial 0 is recorded COMPLETE, trial 1 cut.
+        pytest.param(
+            by_number({1: Script(scores=[0.5], ending=Ending.HANG)}),
+            True,
+            20.0 - _reserve(None),
+            {1},
+            id="deterministic-one-trial-hangs",
+        ),
         # Nothing completes: the deadline keeps the time for a refit of unknown length.
         pytest.param(
             lambda job: Script(scores=[], ending=Ending.HANG),
+            False,
             20.0 - _reserve(None),
             {0, 1},
             id="every-trial-hangs",
@@ -248,6 +266,7 @@ def _reserve(fit: float | None) -> float:
         # left, so the search stops then and cancels the other one.
         pytest.param(
             by_number({0: Script(scores=[0.5, 0.5, 0.5], seconds=5.0)}, lambda job: good(job, 6.0)),
+            False,
             15.0,
             {1},
             id="slow-best-trial-moves-the-deadline",
@@ -255,10 +274,10 @@ def _reserve(fit: float | None) -> float:
     ],
 )
 def test_time_budget_stops_at_the_search_deadline(
-    script: Callable[[TrialJob], Script], stop_at: float, timed_out: set[int]
+    script: Callable[[TrialJob], Script], deterministic: bool, stop_at: float, timed_out: set[int]
 ) -> None:
     study = memory_study()
-    run = search(study, script, slots=2, time_budget=20.0)
+    run = search(study, script, slots=2, time_budget=20.0, deterministic=deterministic)
 
     assert run.result is not None
     assert run.result.stopped_by is StopReason.TIME_BUDGET
@@ -281,6 +300,9 @@ def test_time_budget_stops_at_the_search_deadline(
     assert run.result.failures == []
     assert run.result.progress.failed == 0
     assert run.result.progress.complete == len(run.numbers(OptunaState.COMPLETE))
+    # Every trial that ended before the deadline is recorded as it ended.
+    assert run.numbers(OptunaState.COMPLETE) == set(run.executor.finished)
+    assert run.numbers(OptunaState.FAIL) == timed_out
 
 
 # -- pruning -------------------------------------------------------------------------------------
@@ -302,7 +324,9 @@ def test_pruning_stops_bad_trials_after_a_report(
 ) -> None:
     study = memory_study(pruner=pruner)
     steady = lambda job: Script(scores=[0.8, 0.8, 0.8])  # noqa: E731
-    run = search(study, by_number(dict.fromkeys(bad, BAD), steady), n_trials=8)
+    # As with real workers, trials send no reports when nothing prunes.
+    reports = pruner != "none"
+    run = search(study, by_number(dict.fromkeys(bad, BAD), steady), n_trials=8, report=reports)
 
     assert run.numbers(OptunaState.PRUNED) == pruned
     assert run.numbers(OptunaState.COMPLETE) == set(range(8)) - pruned
@@ -316,8 +340,10 @@ def test_pruning_stops_bad_trials_after_a_report(
         assert records[number].state is TrialState.PRUNED
         assert records[number].folds_done == 2
         assert run.frozen(number).intermediate_values == {0: 0.1, 1: 0.1}
+    assert bool(run.executor.decisions) == reports
     for number in set(range(8)) - pruned:
-        # The last fold sends no report; the engine records its running mean itself.
+        # Folds that sent no report (the last one, or all): the engine records their running
+        # means itself.
         assert set(run.frozen(number).intermediate_values) == {0, 1, 2}
         assert records[number].folds_done == CV
     assert run.result is not None
@@ -390,6 +416,7 @@ def test_a_dead_worker_is_retried_once(slots: int, deaths: int, complete: int, f
     assert run.result is not None
     assert run.result.stopped_by is StopReason.N_TRIALS
     assert (run.result.progress.finished, run.result.progress.failed) == (4, failed)
+    # The result lists counted failures only: a death that ran again is not one.
     assert [f.kind for f in run.result.failures] == [FailureKind.WORKER_DIED] * failed
     assert len(run.executor.submitted) == 5
 
@@ -454,7 +481,6 @@ def test_a_failing_trial_keeps_its_error(
             assert failure.traceback.rstrip().endswith(message)
         else:
             assert failure.traceback is None
-        assert records[number].value is None
         assert "retried" not in run.frozen(number).user_attrs
     # A configuration's error is not retried, and it counts toward the budget.
     assert len(study.trials) == 3
@@ -472,6 +498,8 @@ def test_sampling_errors_end_at_the_time_budget() -> None:
 
     def slow_broken(sampler: Any, task: Task) -> None:
         clock.advance(0.5)  # sampling takes time, like everything else
+        if clock.now > 100:
+            pytest.fail("the engine kept asking past the deadline")  # not caught as an Exception
         raise ValueError("no space")
 
     broken = dataclasses.replace(BROKEN, search_space=slow_broken)
@@ -489,7 +517,8 @@ def test_sampling_errors_end_at_the_time_budget() -> None:
 
 
 def jittered(timing: int) -> Callable[[TrialJob], Script]:
-    """Good trials whose fold durations depend on ``timing``: trials end in a shuffled order."""
+    """Trials (bad ones when ``flip`` > 0.7) whose fold durations depend on ``timing``: they
+    end in a shuffled order."""
 
     def script(job: TrialJob) -> Script:
         rng = random.Random(timing * 1000 + job.number)
@@ -538,15 +567,17 @@ def test_deterministic_mode_repeats_a_search_exactly(sampler: str, pruner: str) 
 
 
 @pytest.mark.parametrize(
-    ("slots", "deterministic", "interrupted"),
+    ("slots", "deterministic", "after", "complete", "interrupted"),
     [
-        pytest.param(1, False, 1, id="one-slot"),
-        pytest.param(2, False, 2, id="two-slots"),
-        pytest.param(2, True, 2, id="two-slots-deterministic"),
+        pytest.param(1, False, 2, 2, 1, id="one-slot"),
+        pytest.param(2, False, 2, 2, 2, id="two-slots"),
+        pytest.param(2, True, 2, 2, 2, id="two-slots-deterministic"),
+        # Trial 2 ended but waits for trial 3 (told in order): it is recorded, 3 is cut.
+        pytest.param(2, True, 3, 3, 1, id="deterministic-with-a-held-result"),
     ],
 )
 def test_resume_after_an_interruption(
-    tmp_path: Path, slots: int, deterministic: bool, interrupted: int
+    tmp_path: Path, slots: int, deterministic: bool, after: int, complete: int, interrupted: int
 ) -> None:
     journal = tmp_path / "study.journal"
     script = lambda job: good(job, seconds=1.0 + (job.number % 2) * 0.5)  # noqa: E731
@@ -557,7 +588,7 @@ def test_resume_after_an_interruption(
             slots=slots,
             n_trials=6,
             deterministic=deterministic,
-            interrupt=lambda executor: len(executor.finished) >= 2,
+            interrupt=lambda executor: len(executor.finished) >= after,
         )
 
     study = journal_study(journal)  # a new driver reads the journal
@@ -568,8 +599,8 @@ def test_resume_after_an_interruption(
         assert records[number].state is TrialState.FAILED
         assert records[number].failure.kind is FailureKind.INTERRUPTED  # type: ignore[union-attr]
     done = {t.number: t.params for t in study.trials if t.state == OptunaState.COMPLETE}
-    assert len(done) == 2
-    assert trial_counts(study).finished == 2
+    assert len(done) == complete
+    assert trial_counts(study).finished == complete
 
     assert recover_unfinished(study) == interrupted
     run = search(study, script, slots=slots, n_trials=6, deterministic=deterministic)
@@ -578,12 +609,10 @@ def test_resume_after_an_interruption(
     assert run.result.stopped_by is StopReason.N_TRIALS
     assert trial_counts(study).finished == 6
     assert trial_counts(study).complete == 6
-    assert len(run.executor.submitted) == 6 - 2  # the finished trials are not redone
-    submitted = [job.params for _, job in run.executor.submitted]
-    assert not any(
-        {f"coin.{key}": value for key, value in params.items()} | {"model": "coin"} in done.values()
-        for params in submitted
-    )
+    # The finished trials stay as they were and are not run again; the cut ones are.
+    assert len(run.executor.submitted) == 6 - complete
+    assert min(job.number for _, job in run.executor.submitted) > max(set(done) | cut)
+    assert {t.number: t.params for t in study.trials if t.number in done} == done
     again = {t.user_attrs["retry_of"]: t for t in study.trials if "retry_of" in t.user_attrs}
     assert set(again) == cut
     for number, trial in again.items():
@@ -647,3 +676,14 @@ def test_callbacks_see_every_trial(deterministic: bool) -> None:
     assert last.best_model == "coin"
     assert run.result is not None
     assert run.result.progress == last
+
+
+def test_a_pruned_trial_has_the_same_record_in_the_hook_and_the_study() -> None:
+    study = memory_study(pruner="median")
+    run = search(study, by_number({6: BAD}, lambda job: Script(scores=[0.8] * CV)), n_trials=7)
+
+    pruned = [record for record in run.trials if record.state is TrialState.PRUNED]
+    assert [record.number for record in pruned] == [6]
+    assert pruned[0].failure is not None
+    assert pruned[0].failure.kind is FailureKind.PRUNED
+    assert pruned == [r for r in records_of(study) if r.state is TrialState.PRUNED]

@@ -23,25 +23,13 @@ def profile_command(state: CliState, recipe: Path, as_json: bool) -> None:
     profile.json in the run directory.
     """
     from automl import load_recipe
-    from automl.data import prepare, read_source
+    from automl.runner import profile_data
 
-    resolved = load_recipe(recipe, state.registry())
-    data = resolved.recipe.data
-    source = resolved.data_source
-    frame = read_source(
-        source.component,
-        source.params,
-        base_dir=resolved.base_dir,
-        where=source.path,
-        scrub=resolved.scrub,
-    )
-    table = prepare(
-        frame, data.target, resolved.recipe.task, cv=resolved.recipe.search.cv, columns=data.columns
-    )
+    profile = profile_data(load_recipe(recipe, state.registry()))
     if as_json:
-        click.echo(json.dumps(table.profile.to_dict(), indent=2, default=str))
+        click.echo(json.dumps(profile.to_dict(), indent=2, default=str))
         return
     from automl.cli.console import stdout_console
     from automl.cli.render.profile import render_profile
 
-    render_profile(stdout_console(), table.profile)
+    render_profile(stdout_console(), profile)

@@ -86,6 +86,7 @@ def run_command(
     from automl.cli.render.progress import RunDisplay
     from automl.cli.render.summary import render_run_summary
     from automl.runner import default_run_dir, make_budget
+    from automl.search import process_started
 
     overrides: dict[str, Any] = {
         "time_budget": time_budget,
@@ -106,7 +107,7 @@ def run_command(
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         # One budget, built once: the run keeps to it and the display shows what is left of it.
-        budget = make_budget(resolved)
+        budget = make_budget(resolved, started=process_started())
         with RunDisplay(stderr_console(), budget) as display:
             result = run(
                 resolved,

@@ -10,7 +10,7 @@ scikit-learn) load on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from automl.data.holdout import with_test_rows
 from automl.data.load import fingerprint, read_source
@@ -19,6 +19,7 @@ from automl.data.profile import DataProfile
 from automl.data.table import TrainingTable
 from automl.data.target import infer_task
 from automl.data.types import ColumnKind
+from automl.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from automl.data.preprocess import build_pipeline, category_levels
@@ -30,19 +31,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'automl.data' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -14,10 +14,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from automl.data.profile import DataProfile
-    from automl.data.types import ColumnType
+    from automl.data.types import ColumnKind, ColumnType
 
 
-def check_overrides(frame: pd.DataFrame, target: str, overrides: dict[str, str]) -> dict[str, str]:
+def check_overrides(
+    frame: pd.DataFrame, target: str, overrides: dict[str, ColumnKind]
+) -> dict[str, ColumnKind]:
     """``overrides`` (``data.columns``) once every name is a feature column of ``frame``.
 
     Raises:

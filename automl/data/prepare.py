@@ -22,7 +22,7 @@ from automl.data.holdout import with_test_rows
 from automl.data.profile import DataProfile, profile_columns
 from automl.data.table import TrainingTable
 from automl.data.target import check_target, infer_task, target_values
-from automl.data.types import USED_KINDS, convert, infer_types
+from automl.data.types import USED_KINDS, ColumnKind, convert, infer_types
 from automl.errors import DataError
 from automl.specs import Task
 
@@ -40,7 +40,7 @@ def prepare(
     task: str,
     *,
     cv: int,
-    columns: Mapping[str, str] | None = None,
+    columns: Mapping[str, ColumnKind] | None = None,
 ) -> TrainingTable:
     """Check, clean and type ``frame`` for learning ``target`` (see the module docstring).
 

@@ -149,7 +149,7 @@ def _looks_like_integer_id(name: str, values: pd.Series, distinct: int) -> bool:
 
 
 def infer_types(
-    features: pd.DataFrame, overrides: Mapping[str, str] | None = None
+    features: pd.DataFrame, overrides: Mapping[str, ColumnKind] | None = None
 ) -> dict[str, ColumnType]:
     """The kind of every feature column: the recipe's override, else inferred."""
     overrides = dict(overrides or {})
@@ -157,7 +157,7 @@ def infer_types(
     for name in features.columns:
         key = str(name)
         if key in overrides:
-            types[key] = ColumnType(key, overrides[key], "set in data.columns")  # type: ignore[arg-type]
+            types[key] = ColumnType(key, overrides[key], "set in data.columns")
         else:
             types[key] = infer_type(key, features[name])
     return types
@@ -187,7 +187,7 @@ def convert(
     return pd.DataFrame(converted, index=features.index), conversions
 
 
-def convert_column(column: pd.Series, kind: str) -> tuple[pd.Series, Conversion]:
+def convert_column(column: pd.Series, kind: ColumnKind) -> tuple[pd.Series, Conversion]:
     """One column converted to ``kind``; unreadable values become missing and are counted."""
     import pandas as pd
 
@@ -218,7 +218,7 @@ def convert_column(column: pd.Series, kind: str) -> tuple[pd.Series, Conversion]
         )
         result = result.where(~missing_before, None)
     failed_mask = pd.Series(result).isna() & ~missing_before
-    conversion = Conversion(column=name, kind=kind)  # type: ignore[arg-type]
+    conversion = Conversion(column=name, kind=kind)
     conversion.failed = int(failed_mask.sum())
     conversion.examples = [str(v) for v in column[failed_mask].astype(str).unique()[:3]]
     return pd.Series(result, index=column.index, name=column.name), conversion

@@ -71,7 +71,7 @@ class FixedDimension(RecipeSection):
 Dimension = RangeDimension | ChoiceDimension | FixedDimension
 
 
-def dimension_model(raw: Any) -> tuple[type[RecipeSection], Any]:
+def dimension_model(raw: Any) -> tuple[type[Dimension], Any]:
     """Which dimension model a raw recipe value is written for, and its normalised input.
 
     ``[a, b]`` is a choice, ``{choices: [...]}`` a choice, ``{value: x}`` or a plain value is
@@ -141,7 +141,7 @@ def check_search_space(
         if not _values_fit(model, params, key, dimension, key_loc, issues, base_dir):
             ok = False
             continue
-        space[key] = dimension  # type: ignore[assignment]
+        space[key] = dimension
     return space if ok else None
 
 

@@ -107,7 +107,8 @@ class TrialRecord:
         state: How it ended.
         model: The model's name.
         params: The model's parameters (plain names, as its factory takes them).
-        value: The mean of the primary metric over the folds (``None`` unless complete).
+        value: The mean of the primary metric over the folds it ran (all of them for a complete
+            trial; a pruned or failed trial's value covers only its first folds).
         scores: Every metric over the folds run.
         folds_done: Folds fitted.
         fit_time: Mean seconds per fold fit.

@@ -116,6 +116,7 @@ def _as_list(result: object) -> list[object]:
     if isinstance(result, ComponentSpec | str | bytes | Mapping):
         raise TypeError(f"expected an iterable of records, got {type(result).__name__}")
     try:
+        # Any iterable will do; whether `result` is one shows only by trying.
         records: list[object] = list(result)  # type: ignore[call-overload]
     except TypeError:
         raise TypeError(f"expected an iterable of records, got {type(result).__name__}") from None

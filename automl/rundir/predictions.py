@@ -174,7 +174,8 @@ class RunPredictions:
     def _load(self, path: Any) -> np.ndarray:
         import numpy as np
 
-        return np.load(path, allow_pickle=False)  # type: ignore[no-any-return]
+        array: np.ndarray = np.load(path, allow_pickle=False)
+        return array
 
     def _decode(self, codes: np.ndarray) -> np.ndarray:
         import numpy as np

@@ -73,17 +73,24 @@ def versions() -> dict[str, str | None]:
     return found
 
 
-def make_budget(resolved: ResolvedRecipe) -> Budget:
-    """The run's budget from the recipe (with its overrides applied); its clock starts now."""
+def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Budget:
+    """The run's budget from the recipe (with its overrides applied).
+
+    Its clock starts at ``started`` (a :func:`time.monotonic` value; the CLI passes the start
+    of its process, so start-up counts against the budget too), or now.
+    """
     from automl.search import Budget
 
     search = resolved.recipe.search
-    return Budget(
+    budget = Budget(
         time_budget=search.time_budget,
         n_trials=search.n_trials,
         cv=search.cv,
         requested=requested_budget(resolved),
     )
+    if started is not None:
+        budget.started = min(started, budget.started)
+    return budget
 
 
 def _now() -> str:
@@ -189,10 +196,10 @@ def _phases(
     from automl.runner.search import make_executor, record_results, run_search
 
     summary, layout = files.summary, files.layout
-    executor = make_executor(
-        resolved
-    )  # fail fast on a backend that cannot work, before loading data
+    # Fail fast on a backend that cannot work, before loading data.
+    executor = make_executor(resolved)
     resolved.registry.before_run(recipe=resolved, run_dir=layout.root)
+    budget.account_startup()
 
     def timed(phase: Phase) -> None:
         summary.timings[phase.value] = budget.used.get(phase.value, 0.0)

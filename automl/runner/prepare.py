@@ -12,11 +12,48 @@ from automl.runner.splits import Split, holdout_split, test_split
 from automl.specs import ComponentKind, MetricSpec, Task
 
 if TYPE_CHECKING:
-    from automl.data import TrainingTable
+    import pandas as pd
+
+    from automl.data import DataProfile, TrainingTable
     from automl.recipe import ResolvedModel, ResolvedRecipe
     from automl.search.budget import Budget
 
-__all__ = ["Prepared", "components_for_task", "load_and_prepare"]
+__all__ = [
+    "Prepared",
+    "components_for_task",
+    "load_and_prepare",
+    "prepare_table",
+    "profile_data",
+    "read_data",
+]
+
+
+def read_data(resolved: ResolvedRecipe, source: Any) -> pd.DataFrame:
+    """Read one of the recipe's sources (``data.source`` or ``data.test_source``)."""
+    from automl.data import read_source
+
+    return read_source(
+        source.component,
+        source.params,
+        base_dir=resolved.base_dir,
+        where=source.path,
+        scrub=resolved.scrub,
+    )
+
+
+def prepare_table(resolved: ResolvedRecipe, frame: pd.DataFrame) -> TrainingTable:
+    """Type and clean the rows the way the recipe says."""
+    from automl.data import prepare
+
+    recipe = resolved.recipe
+    return prepare(
+        frame, recipe.data.target, recipe.task, cv=recipe.search.cv, columns=recipe.data.columns
+    )
+
+
+def profile_data(resolved: ResolvedRecipe) -> DataProfile:
+    """The data profile of the recipe's data (what ``automl profile`` shows), without searching."""
+    return prepare_table(resolved, read_data(resolved, resolved.data_source)).profile
 
 
 @dataclass
@@ -39,18 +76,12 @@ def load_and_prepare(
     write_profile: Any,
 ) -> Prepared:
     """Run the load and prepare phases; fills the summary's task, metrics, models and data."""
-    from automl.data import fingerprint, prepare, read_source, with_test_rows
+    from automl.data import fingerprint, with_test_rows
 
     recipe = resolved.recipe
 
     def read(source: Any) -> Any:
-        return read_source(
-            source.component,
-            source.params,
-            base_dir=resolved.base_dir,
-            where=source.path,
-            scrub=resolved.scrub,
-        )
+        return read_data(resolved, source)
 
     on_phase(Phase.LOAD)
     with budget.phase(Phase.LOAD):
@@ -58,9 +89,7 @@ def load_and_prepare(
         test_frame = read(resolved.test_source) if resolved.test_source is not None else None
     on_phase(Phase.PREPARE)
     with budget.phase(Phase.PREPARE):
-        table = prepare(
-            frame, recipe.data.target, recipe.task, cv=recipe.search.cv, columns=recipe.data.columns
-        )
+        table = prepare_table(resolved, frame)
         training_rows = len(table.target)
         if test_frame is not None:
             table = with_test_rows(table, test_frame)

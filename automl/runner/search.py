@@ -188,6 +188,9 @@ def run_search(
     models = search_models(prepared.models)
     if resumed:
         recover_unfinished(study, shared=bool(search.storage))
+        # Optuna does not store the sampler: a resumed study seeded as at its start would
+        # propose the first run's configurations again. Seed it by where the study is instead.
+        study.sampler = make_sampler(search.sampler, search.seed + len(study.trials))
     else:
         enqueue_defaults(study, [default_params(model) for model in models.values()])
 

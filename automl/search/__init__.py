@@ -7,11 +7,12 @@ recipe types. Names load on first use, so importing this package stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from automl.lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from automl.search.budget import Budget
+    from automl.search.budget import Budget, process_started
     from automl.search.engine import Search
     from automl.search.executor import Executor, LocalExecutor, ReportEvent, ResultEvent
     from automl.search.progress import SearchProgress, SearchResult
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "Budget": "automl.search.budget",
+    "process_started": "automl.search.budget",
     "Search": "automl.search.engine",
     "Executor": "automl.search.executor",
     "LocalExecutor": "automl.search.executor",
@@ -87,6 +89,7 @@ __all__ = [
     "most_common_failure",
     "open_study",
     "plugin_refs",
+    "process_started",
     "records_of",
     "recover_unfinished",
     "run_trial",
@@ -94,10 +97,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'automl.search' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -102,32 +102,24 @@ class Search:
         self.counted = trial_counts(study).finished
         self.driver = driver_id()
         self._best_fit_time: float | None = None
-        self.progress = self._initial_progress()
+        self.progress = SearchProgress.of(trial_counts(study))
+        self._resume_progress()
 
     # -- progress ------------------------------------------------------------------------------
 
-    def _initial_progress(self) -> SearchProgress:
+    def _resume_progress(self) -> None:
         from optuna.trial import TrialState as OptunaState
 
-        progress = SearchProgress.of(trial_counts(self.study))
-        progress.workers, progress.n_trials = self.executor.slots, self.n_trials
+        self.progress.workers, self.progress.n_trials = self.executor.slots, self.n_trials
         for trial in self.study.get_trials(deepcopy=False, states=(OptunaState.COMPLETE,)):
             attrs = trial.user_attrs
-            self._update_best(
-                progress, trial.value, attrs.get("model"), trial.number, attrs.get("fit_time")
-            )
-        return progress
+            self._update_best(trial.value, attrs.get("model"), trial.number, attrs.get("fit_time"))
 
     def _update_best(
-        self,
-        progress: SearchProgress,
-        value: float | None,
-        model: str | None,
-        number: int,
-        fit_time: Any,
+        self, value: float | None, model: str | None, number: int, fit_time: Any
     ) -> None:
         maximize = self.study.direction.name == "MAXIMIZE"
-        if value is not None and progress.improve(value, model, number, maximize=maximize):
+        if value is not None and self.progress.improve(value, model, number, maximize=maximize):
             self._best_fit_time = fit_time if isinstance(fit_time, int | float) else None
 
     def _emit(self) -> None:
@@ -174,7 +166,7 @@ class Search:
             if not self.deterministic or not self.pending:
                 self._fill_slots()
             if not self.pending:
-                return StopReason.N_TRIALS
+                return StopReason.TIME_BUDGET if self._time_is_up() else StopReason.N_TRIALS
             timeout = POLL_SECONDS
             remaining = self.budget.remaining()
             if remaining is not None:
@@ -189,7 +181,13 @@ class Search:
                     self._finish(self.buffered.pop(number))
 
     def _fill_slots(self) -> None:
-        while len(self.pending) < self.executor.slots and self._budget_allows_more():
+        # Checking the time here ends a search whose every sampling fails at once: with a time
+        # budget alone, nothing else would stop it asking.
+        while (
+            len(self.pending) < self.executor.slots
+            and self._budget_allows_more()
+            and not self._time_is_up()
+        ):
             trial = self.study.ask()
             try:
                 model = trial.suggest_categorical(MODEL_PARAM, self.names)
@@ -242,9 +240,7 @@ class Search:
         if record.state is TrialState.COMPLETE:
             self.study.tell(trial, record.value)
             self.progress.complete += 1
-            self._update_best(
-                self.progress, record.value, running.model, trial.number, record.fit_time
-            )
+            self._update_best(record.value, running.model, trial.number, record.fit_time)
             if self.on_predictions is not None and outcome.oof is not None:
                 self.on_predictions(record, outcome.oof)
         elif record.state is TrialState.PRUNED:

@@ -7,6 +7,7 @@ studies written before records existed still resume and read back.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -73,7 +74,7 @@ def record_from_outcome(
         folds_done=len(outcome.fit_times),
         fit_time=fit,
         predict_time_per_1000=predict_per_1000,
-        failure=outcome.failure,
+        failure=outcome.failure or (_PRUNED if outcome.state is TrialState.PRUNED else None),
         retry_of=retry_of,
     )
 
@@ -96,6 +97,8 @@ def store_unfinished(trial: optuna.Trial, model: str, kind: FailureKind, message
     trial.set_user_attr("failure", TrialFailure(kind, message).to_dict())
 
 
+_PRUNED = TrialFailure(FailureKind.PRUNED, "stopped early by the pruner")
+
 _STATES = {"COMPLETE": TrialState.COMPLETE, "PRUNED": TrialState.PRUNED, "FAIL": TrialState.FAILED}
 
 
@@ -108,27 +111,21 @@ def record_of(frozen: FrozenTrial) -> TrialRecord | None:
     failure: TrialFailure | None = None
     if attrs.get("failure"):
         failure = TrialFailure.from_dict(attrs["failure"])
-    elif state is TrialState.FAILED:
+    elif state is TrialState.FAILED:  # a study written before failures had kinds
         kind = FailureKind.INTERRUPTED if attrs.get(INTERRUPTED) else FailureKind.ERROR
         failure = TrialFailure(kind, str(attrs.get("error", "unknown error")))
     elif state is TrialState.PRUNED:
-        failure = TrialFailure(FailureKind.PRUNED, "stopped early by the pruner")
-    return TrialRecord(
-        number=frozen.number,
-        state=state,
-        model=str(attrs.get("model", frozen.params.get("model"))),
-        params=dict(attrs.get("params") or {}),
-        value=attrs.get("value", frozen.value if state is TrialState.COMPLETE else None),
-        scores={
-            name: MetricScores.from_dict(value)
-            for name, value in (attrs.get("scores") or {}).items()
-        },
-        folds_done=int(attrs.get("folds_done") or 0),
-        fit_time=attrs.get("fit_time"),
-        predict_time_per_1000=attrs.get("predict_time_per_1000"),
-        failure=failure,
-        retry_of=attrs.get("retry_of"),
-    )
+        failure = _PRUNED
+    value = attrs.get("value", frozen.value if state is TrialState.COMPLETE else None)
+    document = {
+        **{key: attrs.get(key) for key in _FIELDS},
+        "number": frozen.number,
+        "state": state.value,
+        "model": attrs.get("model", frozen.params.get("model")),
+        "value": value,
+        "retry_of": attrs.get("retry_of"),
+    }
+    return dataclasses.replace(TrialRecord.from_dict(document), failure=failure)
 
 
 def records_of(study: optuna.Study) -> list[TrialRecord]:
@@ -158,12 +155,13 @@ def trial_counts(study: optuna.Study) -> TrialCounts:
 
 
 def failures(study: optuna.Study) -> list[TrialFailure]:
-    """The failures of the study's failed trials (not those cut short by the run)."""
+    """The failures of the study's counted failed trials: not those cut short by the run, nor
+    a dead worker's attempt that ran again (its retry's outcome counts instead)."""
     from optuna.trial import TrialState as OptunaState
 
     found = []
     for trial in study.get_trials(deepcopy=False, states=(OptunaState.FAIL,)):
-        if trial.user_attrs.get(INTERRUPTED):
+        if not _counted_failure(trial):
             continue
         record = record_of(trial)
         if record is not None and record.failure is not None:

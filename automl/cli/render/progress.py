@@ -61,10 +61,11 @@ class RunDisplay:
 
     def phase(self, name: str) -> None:
         """A new phase of the run started (a :class:`automl.records.Phase` value)."""
-        update: dict[str, float] = {}
-        if self.by_time:  # the bar follows the run's clock through the finish phases too
-            update["completed"] = self.budget.elapsed()
-        self.progress.update(self.task, description=_PHASE_LABELS.get(name, name), **update)
+        # The bar follows the run's clock through the finish phases too (None: unchanged).
+        completed = self.budget.elapsed() if self.by_time else None
+        self.progress.update(
+            self.task, description=_PHASE_LABELS.get(name, name), completed=completed
+        )
 
     def update(self, progress: SearchProgress) -> None:
         """The search changed."""
