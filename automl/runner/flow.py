@@ -284,7 +284,11 @@ def _no_trial_error(failures: list[TrialFailure], stopped_by: StopReason) -> Aut
         )
         if all(failure.kind is FailureKind.WORKER_DIED for failure in failures):
             # Processes that die on every trial point at the machine or the backend.
-            return ExecutorError(f"{message}; the worker processes died on every trial")
+            return ExecutorError(
+                f"{message}; the worker processes died on every trial (a Python script that "
+                'calls automl.run must do so under `if __name__ == "__main__":`, because '
+                "worker processes import it)"
+            )
         return ModelError(message)
     if stopped_by is StopReason.TIME_BUDGET:
         return ExecutorError(
