@@ -295,6 +295,11 @@ def test_time_budget_stops_at_the_search_deadline(
     assert {
         n for n, r in records.items() if r.failure and r.failure.kind is FailureKind.TIMED_OUT
     } == timed_out
+    # A trial cut short keeps what it was running: its model and parameters.
+    jobs = {job.number: job for _, job in run.executor.submitted}
+    for number in timed_out:
+        assert records[number].params == dict(jobs[number].params)
+        assert records[number].model == jobs[number].model
     # Cut short by the run, not by their configuration: not counted, not failures.
     assert trial_counts(study).failed == 0
     assert run.result.failures == []

@@ -192,6 +192,32 @@ def test_a_resumed_store_remembers_what_it_kept(tmp_path: Path) -> None:
     assert not layout.oof(0).exists()
 
 
+def test_a_resume_trims_what_an_earlier_run_kept_to_its_own_keep(tmp_path: Path) -> None:
+    layout = RunLayout(tmp_path)
+    target, rows, none = np.array([1.0, 2.0]), np.array([0, 1]), np.array([], dtype=int)
+    first = PredictionStore(layout, task="regression", classes=None, maximize=False, keep=3)
+    first.start(target, rows, none)
+    for trial, value in enumerate([3.0, 1.0, 2.0]):
+        first.add(trial, value, np.array([value, value]))
+    (layout.predictions / "oof" / "trial-000099.npy").write_bytes(b"left by a crash")
+    again = PredictionStore(layout, task="regression", classes=None, maximize=False, keep=1)
+    assert len(list((layout.predictions / "oof").iterdir())) == 4  # nothing changes before start
+    again.start(target, rows, none)
+    read = RunPredictions.read(layout)
+    assert read is not None
+    assert read.trials == [1]
+    assert [path.name for path in (layout.predictions / "oof").iterdir()] == ["trial-000001.npy"]
+    assert again.add(2, 2.0, np.array([2.0, 2.0])) is False  # worse than the kept trial
+
+
+def test_a_damaged_predictions_index_is_a_clear_error(tmp_path: Path) -> None:
+    layout = RunLayout(tmp_path)
+    layout.predictions.mkdir()
+    layout.predictions_meta.write_text('{"scores": ')
+    with pytest.raises(UsageError, match="is not a predictions index written by automl"):
+        RunPredictions.read(layout)
+
+
 # -- open_run errors -------------------------------------------------------------------------------
 
 
@@ -204,10 +230,29 @@ def test_open_run_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
         open_run(tmp_path / "model")
 
 
-def test_open_run_refuses_a_damaged_summary(tmp_path: Path) -> None:
-    (tmp_path / "run.json").write_text("{not json")
-    with pytest.raises(UsageError, match=r"run\.json is not a readable run summary"):
-        open_run(tmp_path)
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        pytest.param("run.json", "{not json", "is not a readable run summary", id="json"),
+        pytest.param("run.json", "[1, 2]", "not a run summary written by automl", id="list"),
+        pytest.param(
+            "trials.json", '{"trials": {"a": 1}}', "not a trial list written by", id="trials"
+        ),
+        pytest.param("recipe.yaml", "name: [", "is not readable YAML", id="recipe"),
+    ],
+)
+def test_damaged_run_files_are_clear_errors(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    (tmp_path / "run.json").write_text(json.dumps(SUMMARY.to_dict()))
+    (tmp_path / name).write_text(text)
+
+    def read_everything() -> object:
+        run = open_run(tmp_path)
+        return (run.trials, run.recipe)
+
+    with pytest.raises(UsageError, match=message):
+        read_everything()
 
 
 # -- a real run, read back ------------------------------------------------------------------------
@@ -302,11 +347,16 @@ def test_every_trial_failing_is_a_model_error_and_the_run_reads_back(
     search: {n_trials: 2, cv: 3, seed: 0}
     execution: {workers: 1}
     """
+    registry = automl.PluginRegistry.discover()
+    observer = Observer()
+    assert registry.add_plugin(observer, name="observer")
+    resolved = automl.load_recipe(churn_recipe(tmp_path, extra=extra), registry)
     with pytest.raises(automl.ModelError) as caught:
-        run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+        automl.run(resolved, run_dir=tmp_path / "run")
     assert caught.value.exit_code == automl.ExitCode.MODEL == 8
     run = open_run(tmp_path / "run")
     assert run.status is RunStatus.FAILED
+    assert [summary.status for summary in observer.ended] == [RunStatus.FAILED]
     assert "every trial failed" in (run.summary.message or "")
     assert run.leaderboard is not None
     assert run.leaderboard.rows == []
@@ -347,3 +397,43 @@ def test_workers_dying_on_every_trial_is_a_backend_error(tmp_path: Path, site: S
         run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     kinds = {trial.failure.kind for trial in open_run(tmp_path / "run").failed_trials}
     assert kinds == {FailureKind.WORKER_DIED}
+
+
+class Observer:
+    """An observer plugin that records how each run ended."""
+
+    def __init__(self) -> None:
+        self.ended: list[RunSummary] = []
+
+    @automl.hookimpl
+    def automl_after_run(self, summary: RunSummary) -> None:
+        self.ended.append(summary)
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_says_so_and_observers_hear_of_it(tmp_path: Path) -> None:
+    from automl import PluginRegistry, load_recipe, with_overrides
+
+    registry = PluginRegistry.discover()
+    observer = Observer()
+    assert registry.add_plugin(observer, name="observer")
+    extra = """
+    models: [logistic_regression, decision_tree]
+    search: {n_trials: 30, cv: 3, seed: 0}
+    execution: {workers: 1}
+    """
+    resolved = with_overrides(load_recipe(churn_recipe(tmp_path, extra=extra), registry))
+
+    def stop_after_two(progress: automl.search.SearchProgress) -> None:
+        if progress.complete >= 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        automl.run(resolved, run_dir=tmp_path / "run", on_progress=stop_after_two)
+    run = open_run(tmp_path / "run")
+    assert run.status is RunStatus.INTERRUPTED
+    assert run.summary.stopped_by is StopReason.INTERRUPTED
+    assert [summary.status for summary in observer.ended] == [RunStatus.INTERRUPTED]
+    assert run.summary.trials.complete >= 2
+    assert run.predictions is not None
+    assert len(run.predictions.trials) == run.summary.trials.complete

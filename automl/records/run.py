@@ -276,5 +276,5 @@ class RunSummary:
                 model_sha256=data.get("model_sha256"),
                 deployments=[DeploymentRecord.from_dict(d) for d in data.get("deployments") or []],
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"not a run summary written by automl: {exc}") from exc

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from automl.atomic import write_bytes_atomic, write_text_atomic
+from automl.errors import UsageError
 from automl.rundir.layout import RunLayout
 
 if TYPE_CHECKING:
@@ -72,9 +73,28 @@ class PredictionStore:
         self.scores: dict[int, float] = {}
         self.holdout_trial: int | None = None
         if layout.predictions_meta.is_file():
-            meta = json.loads(layout.predictions_meta.read_text(encoding="utf-8"))
-            self.scores = {int(k): float(v) for k, v in meta.get("scores", {}).items()}
-            self.holdout_trial = meta.get("holdout_trial")
+            try:
+                meta = json.loads(layout.predictions_meta.read_text(encoding="utf-8"))
+                scores = {int(k): float(v) for k, v in meta.get("scores", {}).items()}
+            except (OSError, ValueError, TypeError, AttributeError):
+                scores = {}  # a damaged index of a cache: start it again
+            self.scores = scores
+
+    def _trim(self) -> None:
+        """Hold at most ``keep`` trials whose files exist, and no file the index does not list.
+
+        A resumed run may keep fewer trials than the run before it, and a crash may have left a
+        file the index never listed.
+        """
+        self.scores = {n: v for n, v in self.scores.items() if self.layout.oof(n).is_file()}
+        for dropped in self._ranked()[self.keep :]:
+            del self.scores[dropped]
+        folder = self.layout.oof(0).parent
+        if folder.is_dir():
+            listed = {self.layout.oof(number).name for number in self.scores}
+            for path in folder.iterdir():
+                if path.name not in listed:
+                    path.unlink(missing_ok=True)
 
     def _encode(self, target: Any) -> np.ndarray:
         import numpy as np
@@ -85,9 +105,11 @@ class PredictionStore:
         return np.asarray([index[_plain([value])[0]] for value in target], dtype=np.int64)
 
     def start(self, target: Any, train_rows: Any, holdout_rows: Any) -> None:
-        """Write the training target and the row positions (once per run; again on resume)."""
+        """Write the training target and the row positions (once per run; again on resume,
+        once the run owns the directory: then what an earlier run kept is trimmed to ``keep``)."""
         import numpy as np
 
+        self._trim()
         _save(self.layout.array("target"), self._encode(target), durable=True)
         _save(self.layout.array("train_rows"), np.asarray(train_rows, np.int64), durable=True)
         _save(self.layout.array("holdout_rows"), np.asarray(holdout_rows, np.int64), durable=True)
@@ -103,7 +125,9 @@ class PredictionStore:
             "scores": {str(number): value for number, value in self.scores.items()},
             "holdout_trial": self.holdout_trial,
         }
-        write_text_atomic(self.layout.predictions_meta, json.dumps(meta, indent=1) + "\n")
+        write_text_atomic(
+            self.layout.predictions_meta, json.dumps(meta, indent=1) + "\n", durable=False
+        )
 
     def _ranked(self) -> list[int]:
         sign = -1.0 if self.maximize else 1.0
@@ -120,10 +144,13 @@ class PredictionStore:
             del self.scores[trial]
             return False
         _save(self.layout.oof(trial), oof, durable=False)
-        for dropped in ranked[self.keep :]:
-            del self.scores[dropped]
-            self.layout.oof(dropped).unlink(missing_ok=True)
+        dropped = ranked[self.keep :]
+        for number in dropped:
+            del self.scores[number]
+        # The index first, then the files it no longer lists: it never names a missing file.
         self._write_meta()
+        for number in dropped:
+            self.layout.oof(number).unlink(missing_ok=True)
         return True
 
     def set_holdout(self, trial: int, target: Any, predictions: np.ndarray) -> None:
@@ -158,18 +185,23 @@ class RunPredictions:
         """The predictions of a run directory, or ``None`` if it kept none."""
         if not layout.predictions_meta.is_file():
             return None
-        meta = json.loads(layout.predictions_meta.read_text(encoding="utf-8"))
-        scores = {int(k): float(v) for k, v in meta.get("scores", {}).items()}
-        sign = -1.0 if meta.get("maximize", True) else 1.0
-        trials = sorted(scores, key=lambda number: (sign * scores[number], number))
-        return cls(
-            layout=layout,
-            task=meta["task"],
-            classes=meta.get("classes"),
-            trials=trials,
-            scores=scores,
-            holdout_trial=meta.get("holdout_trial"),
-        )
+        try:
+            meta = json.loads(layout.predictions_meta.read_text(encoding="utf-8"))
+            scores = {int(k): float(v) for k, v in meta.get("scores", {}).items()}
+            sign = -1.0 if meta.get("maximize", True) else 1.0
+            trials = sorted(scores, key=lambda number: (sign * scores[number], number))
+            return cls(
+                layout=layout,
+                task=str(meta["task"]),
+                classes=meta.get("classes"),
+                trials=trials,
+                scores=scores,
+                holdout_trial=meta.get("holdout_trial"),
+            )
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise UsageError(
+                f"{layout.predictions_meta} is not a predictions index written by automl: {exc}"
+            ) from exc
 
     def _load(self, path: Any) -> np.ndarray:
         import numpy as np

@@ -42,8 +42,13 @@ def read_leaderboard(run_dir: str | os.PathLike[str]) -> Leaderboard:
     layout = RunLayout(Path(run_dir))
     path = layout.leaderboard_json
     if not path.is_file():
+        hint = ""
+        if (layout.root / "MLmodel").is_file():
+            hint = " (this is a model package; give the run directory above it)"
+        elif not layout.root.exists():
+            hint = " (the folder does not exist)"
         raise UsageError(
-            f"{run_dir} holds no {path.name}: give the folder of a finished run "
+            f"{run_dir} holds no {path.name}{hint}: give the folder of a finished run "
             "(the run directory that `automl run` printed)"
         )
     try:
@@ -67,8 +72,11 @@ class Run:
     @cached_property
     def summary(self) -> RunSummary:
         """``run.json``: status, budget, stop reason, best trial, holdout scores, timings."""
+        document = _read_json(self.layout.summary, "run summary")
+        if not isinstance(document, dict):
+            raise UsageError(f"{self.layout.summary}: not a run summary written by automl")
         try:
-            return RunSummary.from_dict(_read_json(self.layout.summary, "run summary"))
+            return RunSummary.from_dict(document)
         except ValueError as exc:
             raise UsageError(f"{self.layout.summary}: {exc}") from exc
 
@@ -91,7 +99,10 @@ class Run:
         text = self.recipe_text
         if text is None:
             return None
-        loaded = yaml.safe_load(text)
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise UsageError(f"{self.layout.recipe} is not readable YAML: {exc}") from exc
         return loaded if isinstance(loaded, dict) else None
 
     @cached_property
@@ -109,7 +120,7 @@ class Run:
         document = _read_json(self.layout.trials, "trial list")
         try:
             return [TrialRecord.from_dict(item) for item in document["trials"]]
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise UsageError(
                 f"{self.layout.trials} is not a trial list written by automl: {exc}"
             ) from exc

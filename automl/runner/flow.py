@@ -145,27 +145,30 @@ def run(
                 resolved, files, budget, on_progress, on_phase or (lambda _: None), on_profile
             )
         except KeyboardInterrupt:
-            _finish(
-                files,
-                budget,
-                RunStatus.INTERRUPTED,
-                "stopped by Ctrl-C or SIGTERM; run again with the same run directory to resume",
+            summary.stopped_by = summary.stopped_by or StopReason.INTERRUPTED
+            message = (
+                "stopped by Ctrl-C or SIGTERM; run again with the same run directory to resume"
             )
+            _finish(files, budget, RunStatus.INTERRUPTED, message)
+            _after_run(resolved, layout, summary)
             raise
         except AutomlError as exc:
             _finish(files, budget, RunStatus.FAILED, str(exc))
+            _after_run(resolved, layout, summary)
             raise
         except Exception as exc:
-            _finish(
-                files,
-                budget,
-                RunStatus.FAILED,
-                f"unexpected error (a bug): {type(exc).__name__}: {exc}",
-            )
+            message = f"unexpected error (a bug): {type(exc).__name__}: {exc}"
+            _finish(files, budget, RunStatus.FAILED, message)
+            _after_run(resolved, layout, summary)
             raise
         _finish(files, budget, RunStatus.FINISHED)
-        resolved.registry.after_run(recipe=resolved, run_dir=layout.root, summary=summary)
+        _after_run(resolved, layout, summary)
     return result
+
+
+def _after_run(resolved: ResolvedRecipe, layout: RunLayout, summary: RunSummary) -> None:
+    """Tell the observers how the run ended, successful or not (each observer is isolated)."""
+    resolved.registry.after_run(recipe=resolved, run_dir=layout.root, summary=summary)
 
 
 def _finish(files: RunFiles, budget: Budget, status: RunStatus, message: str | None = None) -> None:

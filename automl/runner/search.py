@@ -201,9 +201,11 @@ def run_search(
         store.add(record.number, record.value, oof)
 
     try:
-        executor.start(
-            WorkerSetup(data=data, plugins=plugin_refs(resolved.registry), models=list(models))
-        )
+        deadline = budget.search_deadline(None)
+        if deadline is None or budget.clock() < deadline:  # with no time left, start no worker
+            executor.start(
+                WorkerSetup(data=data, plugins=plugin_refs(resolved.registry), models=list(models))
+            )
         result = Search(
             study=study,
             executor=executor,

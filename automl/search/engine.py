@@ -289,7 +289,7 @@ class Search:
             return
         self.executor.cancel(set(self.pending))
         for number, running in sorted(self.pending.items()):
-            store_unfinished(running.trial, running.model, kind, reason)
+            store_unfinished(running.trial, running.model, running.params, kind, reason)
             self.study.tell(running.trial, state=OptunaState.FAIL)
             logger.info("Trial %d (%s): %s", number, running.model, reason)
         self.pending.clear()

@@ -89,9 +89,16 @@ def store_record(trial: optuna.Trial, record: TrialRecord) -> None:
         trial.set_user_attr("failure", record.failure.to_dict())
 
 
-def store_unfinished(trial: optuna.Trial, model: str, kind: FailureKind, message: str) -> None:
+def store_unfinished(
+    trial: optuna.Trial,
+    model: str,
+    params: Mapping[str, Any],
+    kind: FailureKind,
+    message: str,
+) -> None:
     """Mark a trial cut short by the run (a resume runs it again)."""
     trial.set_user_attr("model", model)
+    trial.set_user_attr("params", dict(params))
     trial.set_user_attr(INTERRUPTED, True)
     trial.set_user_attr("error", message)
     trial.set_user_attr("failure", TrialFailure(kind, message).to_dict())

@@ -39,7 +39,8 @@ def render_run_summary(console: Console, result: RunResult) -> None:
         f"Best: trial {best_number} ({best_model}), {metric} {number(best_cv)} "
         f"cross-validated, {number(best_holdout)} on the holdout",
         f"Run directory: {result.run_dir}",
-        "  model/ (packaged best model), leaderboard.csv, leaderboard.json, run.json, run.log, study.journal",
+        "  model/ (packaged best model), leaderboard.csv/.json, trials.json, run.json, run.log,",
+        "  predictions/ (out-of-fold and holdout), profile.json, study.journal",
         f"Predict: automl predict {result.run_dir / 'model'} INPUT.csv -o predictions.csv",
     ]
     for line in lines:
