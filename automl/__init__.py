@@ -29,7 +29,9 @@ from automl.lazy import lazy_attributes
 from automl.version import __version__
 
 if TYPE_CHECKING:
+    from automl.api import run
     from automl.atomic import write_bytes_atomic, write_text_atomic
+    from automl.estimators import AutoMLClassifier, AutoMLRegressor
     from automl.naming import did_you_mean
     from automl.package import ModelPackage, load_model
     from automl.params import NoParams, Params, ParamSampler
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
     )
     from automl.registry import PluginRegistry
     from automl.rundir import Run, RunPredictions, open_run
-    from automl.runner import RunResult, run, with_overrides
+    from automl.runner import RunResult, with_overrides
     from automl.secrets import SECRET_PLACEHOLDER, Scrubber
     from automl.specs import (
         API_VERSION,
@@ -84,7 +86,9 @@ _LAZY = {
     "SECRET_PLACEHOLDER": "automl.secrets",
     "Scrubber": "automl.secrets",
     "load_model": "automl.package",
-    "run": "automl.runner",
+    "run": "automl.api",
+    "AutoMLClassifier": "automl.estimators",
+    "AutoMLRegressor": "automl.estimators",
     "RunResult": "automl.runner",
     "with_overrides": "automl.runner",
     "ModelPackage": "automl.package",
@@ -113,6 +117,8 @@ __all__ = [
     "API_VERSION",
     "CLASSIFICATION_TASKS",
     "SECRET_PLACEHOLDER",
+    "AutoMLClassifier",
+    "AutoMLRegressor",
     "AutomlError",
     "ComponentKind",
     "DataError",

@@ -10,6 +10,7 @@ with its traceback.
     AutomlError                 exit 1 (generic)
     ├── UsageError              exit 2   the command line names something unusable
     ├── RecipeError             exit 3   the recipe file is missing, malformed or invalid
+    │   └── RecipePluginError   exit 4   ... because a component it names is not installed
     ├── PluginError             exit 4   a plugin is broken, ambiguous or not installed
     ├── DataError               exit 5   the data cannot be read or is unusable
     ├── ExecutorError           exit 6   the search backend (local or Ray) failed
@@ -122,6 +123,14 @@ class PluginError(AutomlError):
     exit_code = ExitCode.PLUGIN
 
 
+class RecipePluginError(RecipeError, PluginError):
+    """A recipe that names a component the installation cannot provide: a library it needs is
+    not installed (the message has the ``pip install`` line), or a plugin that may provide it
+    failed to load. Every problem of the recipe is listed; the exit code is the plugin one (4)."""
+
+    exit_code = ExitCode.PLUGIN
+
+
 class DataError(AutomlError):
     """The data cannot be read, or cannot be used for the task the recipe asks for."""
 
@@ -157,5 +166,6 @@ __all__ = [
     "PluginError",
     "RecipeError",
     "RecipeIssue",
+    "RecipePluginError",
     "UsageError",
 ]

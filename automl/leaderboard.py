@@ -104,6 +104,18 @@ class Leaderboard:
             "rows": [row.to_flat(self.names) for row in self.rows],
         }
 
+    def _repr_html_(self) -> str:
+        """A table in Jupyter (IPython's rich display protocol)."""
+        from automl.notebook import leaderboard_html
+
+        return leaderboard_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Aligned text in IPython's terminal shell."""
+        from automl.notebook import leaderboard_text
+
+        printer.text("Leaderboard(...)" if cycle else leaderboard_text(self))
+
     def to_csv(self) -> str:
         """The text of ``leaderboard.csv``."""
         handle = io.StringIO(newline="")

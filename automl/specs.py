@@ -89,6 +89,12 @@ class ComponentSpec:
         tasks: The tasks the component supports (default: all).
         params: Pydantic model of the component's parameters (a :class:`Params` subclass).
         api_version: The plugin API version the record was written for.
+        requires: Top-level modules the component imports when used (``("lightgbm",)``).
+            Discovery checks that each can be found, without importing it; when one is
+            missing the component is listed as unavailable and a recipe naming it is told
+            what to install.
+        install: What to ``pip install`` to get :attr:`requires` (``"automl[lightgbm]"``);
+            ``None`` suggests the missing module names themselves.
     """
 
     kind: ClassVar[ComponentKind]
@@ -99,6 +105,8 @@ class ComponentSpec:
     tasks: frozenset[Task] = field(default=ALL_TASKS)
     params: type[Params] = NoParams
     api_version: int = API_VERSION
+    requires: tuple[str, ...] = ()
+    install: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not NAME_PATTERN.fullmatch(self.name):
@@ -118,6 +126,7 @@ class ComponentSpec:
             raise ValueError(f"{self.kind.label} {self.name!r} supports no task")
         object.__setattr__(self, "tasks", tasks)
         _check_params_model(self)
+        _check_requirements(self)
         if self.api_version not in SUPPORTED_API_VERSIONS:
             raise ValueError(
                 f"{self.kind.label} {self.name!r} targets plugin API version "
@@ -128,6 +137,23 @@ class ComponentSpec:
     def supports(self, task: Task | str) -> bool:
         """Whether the component can be used for ``task``."""
         return Task(task) in self.tasks
+
+
+def _check_requirements(spec: ComponentSpec) -> None:
+    requires = spec.requires
+    if not isinstance(requires, tuple | list) or not all(
+        isinstance(module, str) and module.isidentifier() for module in requires
+    ):
+        raise TypeError(
+            f"{spec.kind.label} {spec.name!r}: requires must be a tuple of top-level module "
+            f"names, e.g. ('lightgbm',), got {requires!r}"
+        )
+    object.__setattr__(spec, "requires", tuple(requires))
+    if spec.install is not None and (not isinstance(spec.install, str) or not spec.install.strip()):
+        raise ValueError(
+            f"{spec.kind.label} {spec.name!r}: install must be a non-empty pip requirement "
+            f"such as 'automl-foo[gpu]', or None; got {spec.install!r}"
+        )
 
 
 def _check_params_model(spec: ComponentSpec) -> None:

@@ -73,11 +73,40 @@ DEFAULT_SPLITS = Path(__file__).resolve().parent / "splits"
 # -- inputs --------------------------------------------------------------------------------------
 
 
+class SuiteError(ValueError):
+    """The suite cannot be run as asked (a missing or malformed ``suite.json``, an unknown
+    dataset): reported in one line, exit code 2, like a wrong command-line argument."""
+
+
 def load_suite(path: Path) -> list[dict[str, Any]]:
-    """The datasets of ``suite.json``."""
-    entries = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(entries, list):
-        raise ValueError(f"{path}: expected a JSON list of datasets")
+    """The datasets of ``suite.json``.
+
+    Raises:
+        SuiteError: the file is missing, unreadable, not JSON, or not a list of datasets.
+    """
+    hint = (
+        "pass the path of the suite's suite.json (its dataset files are read relative to it), "
+        "e.g. python benchmarks/suite.py path/to/suite.json"
+    )
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise SuiteError(f"suite file {path} {what}; {hint}")
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SuiteError(f"cannot read the suite file {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise SuiteError(
+            f"suite file {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg}); {hint}"
+        ) from None
+    if not isinstance(entries, list) or not all(
+        isinstance(entry, dict) and "name" in entry and "file" in entry for entry in entries
+    ):
+        raise SuiteError(
+            f"suite file {path} is not a list of datasets (JSON objects with at least "
+            f'"name" and "file"); {hint}'
+        )
     return entries
 
 
@@ -89,7 +118,7 @@ def select(
         by_name = {entry["name"]: entry for entry in entries}
         unknown = [name for name in names if name not in by_name]
         if unknown:
-            raise ValueError(
+            raise SuiteError(
                 f"unknown dataset(s): {', '.join(unknown)}; known: {', '.join(by_name)}"
             )
         return [by_name[name] for name in names]
@@ -268,12 +297,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = print) -> int:
-    """Run the suite; returns 0 when every run succeeded, 1 when some failed."""
+    """Run the suite; returns 0 when every run succeeded, 1 when some failed, 2 when the suite
+    cannot be run as asked (the message is printed on stderr)."""
     from automl import PluginRegistry
 
     args = _parser().parse_args(argv)
     suite_path: Path = args.suite.resolve()
-    entries = select(load_suite(suite_path), args.datasets, args.role)
+    try:
+        entries = select(load_suite(suite_path), args.datasets, args.role)
+    except SuiteError as exc:
+        print(f"suite.py: error: {exc}", file=sys.stderr)
+        return 2
     anchors = load_anchors(args.anchors or suite_path.parent / "amlb_anchors.csv")
     registry = PluginRegistry.discover()
     if args.runs_dir is not None:

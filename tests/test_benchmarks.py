@@ -150,6 +150,46 @@ def test_suite_scores_a_split_and_keeps_going_after_a_failure(
     assert frame.index[test].tolist() == split["test_rows"]
 
 
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        (
+            None,
+            [],
+            r"suite file .*nowhere\.json does not exist; pass the path of the suite's suite\.json",
+        ),
+        ("{not json", [], r"is not valid JSON \(line 1, column 2: "),
+        ('{"name": "x"}', [], r"is not a list of datasets"),
+        (
+            '[{"name": "x", "file": "x.csv"}]',
+            ["--datasets", "y"],
+            r"unknown dataset\(s\): y; known: x",
+        ),
+    ],
+    ids=["missing", "not-json", "not-a-list", "unknown-dataset"],
+)
+def test_suite_reports_a_bad_suite_file_in_one_line_with_exit_code_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    content: str | None,
+    extra: list[str],
+    message: str,
+) -> None:
+    suite = _load("suite", monkeypatch)
+    path = tmp_path / ("nowhere.json" if content is None else "suite.json")
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+
+    code = suite.main([str(path), *extra], out=lambda line: None)
+
+    assert code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("suite.py: error: ")
+    assert error.count("\n") == 1  # one line, no traceback
+    assert re.search(message, error)
+
+
 def test_normalised_score_for_lower_is_better_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
     report = _load("suite_report", monkeypatch)
     anchors = {"constant_2021": 1.0, "tuned_rf_2021": 0.5}

@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from automl import __version__
 from automl.cli import cli
-from automl.errors import ExitCode
+from automl.cli.logs import PROFILE_LOGGER, TRIAL_LOGGER, TerminalFilter, configure_logging
+from automl.cli.render.cells import plural
+from automl.cli.render.errors import render_error
+from automl.cli.render.failures import render_failed_trials
+from automl.cli.render.leaderboard import render_leaderboard
+from automl.cli.render.progress import RunDisplay
+from automl.errors import (
+    AutomlError,
+    DataError,
+    ExecutorError,
+    ExitCode,
+    PluginError,
+    RecipeError,
+    RecipeIssue,
+    UsageError,
+)
+from automl.leaderboard import Leaderboard
+from automl.records import LeaderboardRow, MetricScores
+from automl.search import Budget, SearchProgress
 from tests.conftest import SiteDir
 
 VALID = """
@@ -76,7 +98,18 @@ def test_plugins_json() -> None:
     assert code == 0
     rows = json.loads(out)
     assert all(
-        set(row) == {"kind", "name", "plugin", "distribution", "version", "description"}
+        set(row)
+        == {
+            "kind",
+            "name",
+            "plugin",
+            "distribution",
+            "version",
+            "description",
+            "available",
+            "missing",
+            "install",
+        }
         for row in rows
     )
     csv = next(row for row in rows if row["name"] == "csv")
@@ -87,6 +120,9 @@ def test_plugins_json() -> None:
         "distribution": "automl",
         "version": __version__,
         "description": csv["description"],
+        "available": True,
+        "missing": [],
+        "install": None,
     }
     assert {row["name"] for row in rows if row["kind"] == "metric"} >= {
         "accuracy",
@@ -149,7 +185,6 @@ def test_validate_invalid_recipe_has_no_traceback(write: Callable[[str, str], Pa
     )  # unknown source: its params are not checked
     assert "search.cv (line 5)" in err
     assert "Traceback" not in err
-    assert "--debug" in err
     assert f"✓ {good} is valid" in out  # every recipe is checked
 
 
@@ -258,3 +293,240 @@ def test_unexpected_errors_show_their_traceback(write: Callable[[str, str], Path
     assert result.returncode == ExitCode.ERROR
     assert "Traceback (most recent call last)" in result.stderr
     assert "RuntimeError: a bug" in result.stderr
+
+
+# -- errors: the --debug hint only where the traceback says more ---------------------------------
+
+
+def _caused(error: AutomlError, cause: BaseException) -> AutomlError:
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "hint"),
+    [
+        (RecipeError("r.yaml", [RecipeIssue("search.cv", "must be 2 or more")]), False),
+        (_caused(UsageError("no such run"), OSError("gone")), False),
+        (DataError("target column 'x' not found"), False),
+        (
+            _caused(DataError("cannot read data.csv"), UnicodeDecodeError("utf-8", b"", 0, 1, "x")),
+            True,
+        ),
+        (_caused(ExecutorError("cannot start Ray"), RuntimeError("raylet died")), True),
+        (_caused(PluginError("on node-1: missing"), PluginError("missing")), False),
+    ],
+    ids=["recipe", "usage-with-cause", "data-plain", "data-caused", "executor-caused", "wrapped"],
+)
+def test_debug_hint_only_when_the_traceback_helps(error: AutomlError, hint: bool) -> None:
+    console = Console(width=100, record=True)
+    render_error(console, error)
+    assert ("--debug" in console.export_text()) is hint
+
+
+def test_recipe_typo_does_not_suggest_debug(write: Callable[[str, str], Path]) -> None:
+    bad = write("bad.yaml", INVALID)
+    code, _, err = _run("validate", str(bad))
+    assert code == ExitCode.RECIPE
+    assert "--debug" not in err
+
+
+# -- counts in the right number ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "word", "expected"),
+    [
+        (0, "row", "0 rows"),
+        (1, "row", "1 row"),
+        (2, "more row", "2 more rows"),
+        (1, "trial", "1 trial"),
+    ],
+    ids=["zero", "one", "many", "trial"],
+)
+def test_plural(count: int, word: str, expected: str) -> None:
+    assert plural(count, word) == expected
+
+
+def test_counts_in_cli_output_are_in_the_right_number() -> None:
+    console = Console(width=100, record=True)
+    render_failed_trials(console, [], recorded=1)
+    render_leaderboard(console, _board(2), top=1)
+    text = console.export_text()
+    assert "No trial failed (1 trial recorded)." in text
+    assert "1 more row," in text
+
+
+# -- the leaderboard on a narrow terminal ------------------------------------------------------
+
+
+def _board(rows: int = 3) -> Leaderboard:
+    names = ["roc_auc", "accuracy", "f1", "log_loss"]
+    models = ["hist_gradient_boosting", "logistic_regression", "random_forest"]
+    return Leaderboard(
+        metric="roc_auc",
+        direction="maximize",
+        metrics=names[1:],
+        rows=[
+            LeaderboardRow(
+                rank=i + 1,
+                trial=10 + i,
+                model=models[i % 3],
+                scores={name: MetricScores(0.81234, 0.01234) for name in names},
+                holdout={"roc_auc": 0.8} if i == 0 else {},
+                fit_time=0.123,
+                predict_time_per_1000=0.0123,
+                params={"C": 1.5},
+            )
+            for i in range(rows)
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "dropped", "kept"),
+    [
+        (80, "+5 columns", ["#", "model", "roc_auc ± std", "holdout"]),
+        (60, "+7 columns", ["#", "model", "roc_auc ± std"]),
+        (100, "+3 columns", ["#", "trial", "accuracy", "pred s/1k"]),
+        (160, None, ["accuracy", "params"]),
+    ],
+    ids=["80", "60", "100", "160"],
+)
+def test_leaderboard_fits_the_terminal(width: int, dropped: str | None, kept: list[str]) -> None:
+    console = Console(width=width, record=True)
+    render_leaderboard(console, _board(), top=2)
+    text = console.export_text()
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width
+    for header in kept:
+        assert header in lines[2], header
+    # Whole model names: no cell is cut or wrapped mid-word.
+    assert "hist_gradient_boosting" in text
+    assert "logistic_regression" in text
+    assert "…" not in text
+    note = lines[-1]
+    assert note.startswith("1 more row")
+    assert (dropped in note) if dropped else "column" not in note
+
+
+# -- the progress of a run ---------------------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _progress(finished: int, **fields: Any) -> SearchProgress:
+    return SearchProgress(finished=finished, complete=finished, workers=2, n_trials=6, **fields)
+
+
+def test_progress_on_a_terminal_ends_in_a_finished_state() -> None:
+    clock = _Clock()
+    budget = Budget(time_budget=60.0, clock=clock)
+    console = Console(width=80, record=True, force_terminal=True)
+    with RunDisplay(console, budget) as display:
+        display.phase("search")
+        display.update(_progress(3, running=2, time_left=40.0))
+        display.phase("package")
+        clock.now += 43.2
+        budget.finish()
+    last = console.export_text().rstrip().splitlines()[-1]
+    assert "Done in 43.2 s" in last
+    assert "Packaging" not in last
+    assert "s left" not in last
+
+
+def test_progress_not_on_a_terminal_is_plain_lines() -> None:
+    clock = _Clock()
+    budget = Budget(n_trials=6, clock=clock)
+    console = Console(width=80, record=True, file=io.StringIO())
+    assert not console.is_terminal
+    with RunDisplay(console, budget, every=5.0, clock=clock) as display:
+        display.phase("search")
+        for second in range(12):
+            clock.now += 1
+            display.update(
+                _progress(second // 2, running=1, best_value=0.9, best_model="m", best_number=0)
+            )
+        budget.finish()
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "\x1b" not in text
+    lines = text.splitlines()
+    assert lines[0] == "Searching"
+    assert [line for line in lines if line.startswith("Searching · ")] == [
+        # The phase line starts the count: one line 5 s after it, then every 5 s.
+        "Searching · 2/6 trials · 0 pruned · 0 failed · 1/2 running · best 0.9000 m #0",
+        "Searching · 4/6 trials · 0 pruned · 0 failed · 1/2 running · best 0.9000 m #0",
+    ]
+    assert lines[-1].startswith("Done in 12.0 s · 5/6 trials")
+
+
+def test_progress_says_when_the_run_was_interrupted() -> None:
+    clock = _Clock()
+    budget = Budget(n_trials=6, clock=clock)
+    console = Console(width=80, file=io.StringIO())
+    display = RunDisplay(console, budget, clock=clock)
+    display.__enter__()
+    clock.now += 2
+    display.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
+    assert console.file.getvalue().splitlines()[-1] == "Interrupted after 2.0 s"  # type: ignore[attr-defined]
+
+
+# -- what the log handler on standard error lets through ---------------------------------------
+
+
+def _record(name: str, level: int) -> logging.LogRecord:
+    return logging.LogRecord(name, level, __file__, 1, "message", None, None)
+
+
+@pytest.mark.parametrize(
+    ("name", "level", "extra", "rendered", "shown"),
+    [
+        ("automl.runner.flow", logging.WARNING, False, False, True),
+        ("automl.runner.flow", logging.INFO, False, False, False),
+        (TRIAL_LOGGER, logging.INFO, False, False, False),
+        (TRIAL_LOGGER, logging.INFO, True, False, True),
+        (TRIAL_LOGGER, logging.DEBUG, True, False, False),
+        (PROFILE_LOGGER, logging.WARNING, False, False, True),
+        (PROFILE_LOGGER, logging.WARNING, False, True, False),
+    ],
+    ids=["warning", "info", "trial", "trial-shown", "trial-debug", "profile", "profile-rendered"],
+)
+def test_terminal_filter(name: str, level: int, extra: bool, rendered: bool, shown: bool) -> None:
+    terminal = TerminalFilter(logging.WARNING)
+    if extra:
+        terminal.extra.add(TRIAL_LOGGER)
+    if rendered:
+        terminal.rendered.add(PROFILE_LOGGER)
+    assert terminal.filter(_record(name, level)) is shown
+
+
+def test_logs_off_a_terminal_are_plain_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(logging.INFO)
+    logging.getLogger("automl.search.engine").info("Trial 0 m: complete, roc_auc 0.5000, fit -")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert err.endswith(" INFO Trial 0 m: complete, roc_auc 0.5000, fit -\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "count"),
+    [([], 1), (["--json"], 2)],
+    ids=["table", "json"],  # JSON holds the warning and stderr has the log line
+)
+def test_profile_warning_shows_once(
+    write: Callable[[str, str], Path], args: list[str], count: int
+) -> None:
+    write(
+        "data.csv",
+        "x,copy,y\n" + "".join(f"{i},{'ab'[i % 2]},{['no', 'yes'][i % 2]}\n" for i in range(40)),
+    )
+    path = write("demo.yaml", VALID)
+    code, out, err = _run("profile", str(path), *args)
+    assert code == 0, err
+    assert (out + err).count("determines the target exactly") == count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import re
@@ -715,3 +716,317 @@ def test_other_column_types(tmp_path: Path) -> None:
     assert prepared["code"].tolist()[:2] == ["1", "2"]
     with pytest.raises(DataError, match="1 value that is not a date: 'x'"):
         model.predict(text.assign(when=["x", "2020-01-01", None]))
+
+
+# --- MLflow accepts the users' own data ----------------------------------------------------
+
+RECIPES = Path(__file__).resolve().parent.parent / "recipes"
+
+
+def _csv_recipes() -> list[Any]:
+    """(recipe name, csv path, target, task) of every example recipe reading a local CSV."""
+    cases = []
+    for path in sorted(RECIPES.glob("*.yaml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        source = document["data"]["source"]
+        if source.get("type") == "csv":
+            csv = path.parent / source["path"]
+            case = (csv, document["data"]["target"], document["task"])
+            cases.append(pytest.param(*case, id=path.stem))
+    return cases
+
+
+def _fast_package(tmp_path: Path, raw: pd.DataFrame, target: str, task: str) -> Path:
+    """A package of a quick model fitted the way a run fits it (automl's preparation and
+    preprocessing), declaring the raw columns' dtypes as a run does."""
+    from automl.data import build_pipeline, category_levels, prepare
+
+    table = prepare(raw, target, task, cv=3)
+    estimator = Ridge() if task == "regression" else LogisticRegression(max_iter=500)
+    levels = category_levels(table.features, table.kinds)
+    pipeline = build_pipeline(estimator, table.kinds, levels, scale=True)
+    pipeline.fit(table.features, table.target)
+    reference = table.features.assign(**{target: table.target})
+    return write_package(
+        tmp_path / "model",
+        pipeline=pipeline,
+        task=table.task.value,
+        target=target,
+        classes=table.classes,
+        input_example=table.features.head(5),
+        reference_sample=reference,
+        metadata={},
+        input_dtypes=raw.dtypes.to_dict(),
+    )
+
+
+@pytest.mark.parametrize(("csv", "target", "task"), _csv_recipes())
+def test_mlflow_accepts_the_example_data_as_read_by_pandas(
+    mlflow: Any, tmp_path: Path, csv: Path, target: str, task: str
+) -> None:
+    raw = pd.read_csv(csv)
+    path = _fast_package(tmp_path, raw, target, task)
+    features = pd.read_csv(csv).drop(columns=target)
+    ours = automl.load_model(path).predict(features)
+    theirs = mlflow.pyfunc.load_model(str(path)).predict(features)
+    assert list(theirs) == ours.tolist()
+    # The signature declares the columns as pandas read them.
+    declared = {c["name"]: c["type"] for c in json.loads(_mlmodel(path)["signature"]["inputs"])}
+    wanted = {"int64": "long", "float64": "double", "str": "string", "object": "string"}
+    assert declared == {name: wanted[str(dtype)] for name, dtype in features.dtypes.items()}
+    # MLflow replays the stored example against the signature.
+    example = mlflow.models.Model.load(str(path)).load_input_example(str(path))
+    assert list(mlflow.pyfunc.load_model(str(path)).predict(example)) == (
+        automl.load_model(path).predict(example).tolist()
+    )
+
+
+def _mlmodel(path: Path) -> Any:
+    return yaml.safe_load((path / "MLmodel").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "declared"),
+    [
+        pytest.param(pd.Series([1, 2, 3]), "long", id="int64-trained-as-float"),
+        pytest.param(pd.Series(["yes", "no", "yes"]), "string", id="yes-no-trained-as-bool"),
+        pytest.param(pd.Series([True, False, True]), "boolean", id="true-bool"),
+        pytest.param(pd.Series(["2020-01-01", "2020-02-01", "x"]), "string", id="date-text"),
+        pytest.param(pd.to_datetime(pd.Series(["2020-01-01"] * 3)), "datetime", id="datetime"),
+        pytest.param(pd.Series([1.5, 2.0, 3.0]), "double", id="float"),
+        pytest.param(pd.array([1, None, 3], dtype="Int64"), "double", id="Int64-with-missing"),
+    ],
+)
+def test_signature_types_follow_the_input_dtypes(raw: Any, declared: str) -> None:
+    from automl.package.schema import check_frames
+
+    raw = pd.Series(raw, name="x")
+    trained = pd.DataFrame({"x": pd.Series([1.0, np.nan, 3.0])})
+    _, features = check_frames(trained, trained, "y", {"x": raw.dtype})
+    assert features[0].mlflow_type == declared
+    assert features[0].dtype == "float64"  # what prepare_input converts to is unchanged
+
+
+def test_stored_example_is_written_in_the_input_types(tmp_path: Path) -> None:
+    from sklearn.dummy import DummyClassifier
+
+    trained = pd.DataFrame({"rooms": [3.0, 4.0, 5.0], "garden": pd.array([True, False, True])})
+    raw_dtypes = {"rooms": np.dtype("int64"), "garden": np.dtype(object)}
+    path = write_package(
+        tmp_path / "model",
+        pipeline=DummyClassifier().fit(trained, ["a", "b", "a"]),
+        task="binary",
+        target="y",
+        classes=["a", "b"],
+        input_example=trained,
+        reference_sample=trained.assign(y=["a", "b", "a"]),
+        metadata={},
+        input_dtypes=raw_dtypes,
+    )
+    stored = json.loads((path / "input_example.json").read_text())
+    assert stored["data"] == [[3, "True"], [4, "False"], [5, "True"]]
+    model = load_model(path)
+    pd.testing.assert_frame_equal(model.input_example(), trained)
+    assert model.features == {"rooms": "float64", "garden": "boolean"}
+
+
+# --- probabilities through MLflow ----------------------------------------------------------
+
+
+def test_mlflow_predict_proba_param(
+    mlflow: Any, clf_package: Path, classifier: Pipeline, new_rows: pd.DataFrame
+) -> None:
+    pyfunc = mlflow.pyfunc.load_model(str(clf_package))
+    features = new_rows[FEATURES]
+    proba = pyfunc.predict(features, params={"predict_method": "predict_proba"})
+    assert list(proba.columns) == ["no", "yes"]
+    np.testing.assert_allclose(proba.to_numpy(), classifier.predict_proba(features))
+    default = pyfunc.predict(features, params={"predict_method": "predict"})
+    assert list(default) == classifier.predict(features).tolist()
+    with pytest.raises(ValueError, match="predict_method must be one of predict, predict_proba"):
+        pyfunc.predict(features, params={"predict_method": "decision_function"})
+    params = mlflow.models.Model.load(str(clf_package)).signature.params
+    assert [(p.name, p.default) for p in params] == [("predict_method", "predict")]
+
+
+def test_scoring_protocol_accepts_predict_method(
+    mlflow: Any, clf_package: Path, classifier: Pipeline, new_rows: pd.DataFrame
+) -> None:
+    # What `mlflow models serve` runs for POST /invocations, without starting a server.
+    from mlflow.pyfunc import scoring_server
+
+    pyfunc = mlflow.pyfunc.load_model(str(clf_package))
+    rows = new_rows[FEATURES].head(3)
+    body = {
+        "dataframe_split": json.loads(rows.to_json(orient="split", index=False)),
+        "params": {"predict_method": "predict_proba"},
+    }
+    schema = pyfunc.metadata.get_input_schema()
+    answer = scoring_server.invocations(json.dumps(body), "application/json", pyfunc, schema)
+    assert answer.status == 200, answer.response
+    predictions = json.loads(answer.response)["predictions"]
+    assert [sorted(row) for row in predictions] == [["no", "yes"]] * 3
+    expected = classifier.predict_proba(rows)[:, 1]
+    np.testing.assert_allclose([row["yes"] for row in predictions], expected)
+
+
+# --- pass-through columns ------------------------------------------------------------------
+
+
+def test_predict_table_keeps_columns(
+    clf_package: Path, classifier: Pipeline, new_rows: pd.DataFrame, caplog: Any
+) -> None:
+    model = load_model(clf_package)
+    rows = new_rows.assign(customer_id=[f"c{i}" for i in range(len(new_rows))])
+    with caplog.at_level(logging.WARNING, logger="automl.package"):
+        table = model.predict_table(rows, keep=["customer_id", "plan"], proba=True)
+    assert list(table.columns) == ["customer_id", "plan", "prediction", "proba_no", "proba_yes"]
+    assert table["customer_id"].tolist() == rows["customer_id"].tolist()
+    assert table["plan"].tolist() == rows["plan"].tolist()
+    assert table["prediction"].tolist() == classifier.predict(rows[FEATURES]).tolist()
+    # Kept columns are not reported as ignored; the other extra columns are.
+    assert "customer_id" not in caplog.text
+    assert "churned, spend" in caplog.text
+    plain = model.predict_table(rows)
+    assert list(plain.columns) == ["prediction"]
+
+
+@pytest.mark.parametrize(
+    ("keep", "message"),
+    [
+        pytest.param(
+            ["customer_id"], "cannot keep the column 'customer_id': not in the input", id="absent"
+        ),
+        pytest.param(
+            ["a", "b"], "cannot keep the columns 'a', 'b': not in the input", id="two-absent"
+        ),
+        pytest.param(["prediction"], "the output has a column of that name", id="clash"),
+    ],
+)
+def test_predict_table_refuses_bad_keep(
+    clf_package: Path, new_rows: pd.DataFrame, keep: list[str], message: str
+) -> None:
+    rows = new_rows.assign(prediction=1) if keep == ["prediction"] else new_rows
+    with pytest.raises(DataError, match=message):
+        load_model(clf_package).predict_table(rows, keep=keep)
+
+
+def test_cli_keep(clf_package: Path, tmp_path: Path, new_rows: pd.DataFrame) -> None:
+    source = tmp_path / "new.csv"
+    new_rows.assign(customer_id=range(100, 100 + len(new_rows))).to_csv(source, index=False)
+    result = _invoke(
+        "predict", str(clf_package), str(source), "--keep", "customer_id", "--keep", "churned"
+    )
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(io.StringIO(result.stdout))
+    assert list(written.columns) == ["customer_id", "churned", "prediction"]
+    assert written["customer_id"].tolist() == list(range(100, 100 + len(new_rows)))
+    assert written["churned"].tolist() == new_rows["churned"].tolist()
+    assert "Ignoring the input column" not in result.stderr
+    result = _invoke("predict", str(clf_package), str(source), "--keep", "order_id")
+    assert result.exit_code == ExitCode.DATA
+    assert "cannot keep the column 'order_id': not in the input" in result.stderr
+
+
+# --- categories never seen in training -----------------------------------------------------
+
+
+def _with_new_plans(rows: pd.DataFrame) -> pd.DataFrame:
+    changed = rows[FEATURES].copy()
+    changed.loc[changed.index[:3], "plan"] = ["enterprise", "free", "enterprise"]
+    changed.loc[changed.index[3], "plan"] = None  # missing is not a new category
+    return changed
+
+
+def test_unseen_categories_are_counted_and_logged(
+    clf_package: Path, new_rows: pd.DataFrame, caplog: Any
+) -> None:
+    model = load_model(clf_package)
+    assert model.categories == {"plan": ("basic", "pro", "team")}
+    rows = _with_new_plans(new_rows)
+    assert model.unseen_categories(rows) == {"plan": {"enterprise": 2, "free": 1}}
+    assert model.unseen_categories(new_rows[FEATURES]) == {}
+    with caplog.at_level(logging.WARNING, logger="automl.package"):
+        model.predict(rows)
+    assert (
+        "column contract: column 'plan': 3 rows with categories never seen in training: "
+        "'enterprise' (2), 'free' (1); predicted as unknown"
+    ) in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="automl.package"):
+        model.predict(new_rows[FEATURES])
+    assert "never seen" not in caplog.text
+
+
+def test_unseen_categories_with_automl_preprocessing(tmp_path: Path) -> None:
+    # automl's own pipelines: categories stripped to text, rare ones grouped, many-level
+    # columns target-encoded.
+    rng = np.random.default_rng(0)
+    n = 300
+    raw = pd.DataFrame(
+        {
+            "size": rng.normal(0, 1, n),
+            "colour": rng.choice(["red", "green", "blue"], n),
+            "city": [f"city{i % 40}" for i in range(n)],
+        }
+    )
+    raw["y"] = raw["size"] * 2 + (raw["colour"] == "red") + rng.normal(0, 0.1, n)
+    model = load_model(_fast_package(tmp_path, raw, "y", "regression"))
+    assert set(model.categories) == {"colour", "city"}
+    rows = raw.drop(columns="y").head(4).assign(colour=["red", "purple", " red ", "red"])
+    rows.loc[rows.index[0], "city"] = "atlantis"
+    assert model.unseen_categories(rows) == {"colour": {"purple": 1}, "city": {"atlantis": 1}}
+
+
+def test_cli_reports_unseen_categories(
+    clf_package: Path, tmp_path: Path, new_rows: pd.DataFrame
+) -> None:
+    source = tmp_path / "new.csv"
+    _with_new_plans(new_rows).to_csv(source, index=False)
+    result = _invoke("predict", str(clf_package), str(source))
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == len(new_rows) + 1
+    stderr = " ".join(result.stderr.split())
+    assert (
+        "column contract: column 'plan': 3 rows with categories never seen in training: "
+        "'enterprise' (2), 'free' (1); predicted as unknown"
+    ) in stderr
+
+
+def _user_frame(recipe: dict[str, Any]) -> pd.DataFrame:
+    """The recipe's data as a user reads it with pandas (CSV file or SQL query)."""
+    source = recipe["data"]["source"]
+    if source["type"] == "csv":
+        return pd.read_csv(source["path"])
+    import sqlite3
+
+    database = source["url"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as connection:
+        query = source["query"].replace(":min_tenure", str(source["params"]["min_tenure"]))
+        return pd.read_sql_query(query, connection)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["quickstart", "housing", "plants", "sql_example"])
+def test_run_package_accepts_the_example_data_through_mlflow(
+    mlflow: Any, tmp_path: Path, name: str
+) -> None:
+    recipe = yaml.safe_load((RECIPES / f"{name}.yaml").read_text(encoding="utf-8"))
+    source = recipe["data"]["source"]
+    if source["type"] == "csv":
+        source["path"] = str(RECIPES / source["path"])
+    else:
+        source["url"] = f"sqlite:///{RECIPES / 'data' / 'churn.sqlite'}"
+    regression = recipe["task"] == "regression"
+    recipe["models"] = ["ridge" if regression else "logistic_regression"]
+    recipe["search"] = {"n_trials": 2, "cv": 3, "seed": 0}
+    recipe["execution"] = {"workers": 1}
+    result = automl.run(recipe, run_dir=tmp_path / "run", progress=False)
+    path = result.run_dir / "model"
+    features = _user_frame(recipe).drop(columns=recipe["data"]["target"])
+    ours = automl.load_model(path).predict(features)
+    theirs = mlflow.pyfunc.load_model(str(path)).predict(features)
+    if regression:
+        np.testing.assert_allclose(theirs, ours.to_numpy())
+    else:
+        assert list(theirs) == ours.tolist()

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from automl import DataError, PluginRegistry, RecipeError, load_model, load_recipe
 from automl.cli import cli
 from automl.data import build_pipeline, category_levels, prepare, read_source, with_test_rows
-from automl.data.types import convert, infer_type, infer_types
+from automl.data.types import ColumnType, convert, convert_column, infer_type, infer_types
 from automl.runner import run, with_overrides
 
 ROWS = 120
@@ -419,3 +419,124 @@ def test_no_false_leakage_warning_in_regression() -> None:
     warnings = prepare(frame, "y", "regression", cv=5).profile.warnings
     assert len(warnings) == 1
     assert "'y_copy' determines the target exactly" in warnings[0]
+
+
+def _infinite_frame(rows: int = 200, seed: int = 7) -> pd.DataFrame:
+    """Numbers with ``inf``/``-inf`` in a float column and in a column of numbers as text."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "ratio": rng.normal(size=rows),
+            "spend": [f"{v:.2f}" for v in rng.normal(100, 20, rows)],
+            "plan": rng.choice(["basic", "pro"], rows),
+        }
+    )
+    frame["churned"] = np.where(frame["ratio"] + rng.normal(0, 0.5, rows) > 0, "yes", "no")
+    frame.loc[[3, 4, 5], "ratio"] = [np.inf, -np.inf, np.inf]
+    frame.loc[[5, 9], "spend"] = ["inf", "-Infinity"]
+    return frame
+
+
+def test_infinite_numbers_become_missing_and_are_reported() -> None:
+    table = prepare(_infinite_frame(), "churned", "auto", cv=5)
+    features = table.features
+    assert np.isfinite(features["ratio"].dropna()).all()
+    assert features["ratio"].isna().sum() == 3
+    assert features["spend"].isna().sum() == 2
+    steps = [s for s in table.profile.steps if s.action == "infinite values treated as missing"]
+    assert len(steps) == 1
+    assert steps[0].columns == ["ratio", "spend"]
+    assert steps[0].rows == 4  # row 5 has both
+    assert "'ratio': 3, 'spend': 2" in steps[0].detail
+    assert table.profile.warnings == []  # an infinity is read, not unreadable
+
+
+def test_pipeline_treats_infinities_as_missing_at_predict_time() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    table = prepare(_infinite_frame(), "churned", "auto", cv=5)
+    levels = category_levels(table.features, table.kinds)
+    pipeline = build_pipeline(LogisticRegression(), table.kinds, levels, scale=True)
+    pipeline.fit(table.features, table.target)
+    rows = table.features.head(3).assign(ratio=[np.inf, -np.inf, np.nan])
+    transformed = pipeline[:-1].transform(rows)
+    assert np.isfinite(transformed).all()
+    assert (pipeline[:-1].transform(rows.assign(ratio=np.nan)) == transformed).all()
+
+
+@pytest.mark.parametrize(
+    ("task", "target", "message"),
+    [
+        (
+            "binary",
+            np.linspace(0, 100, 200),
+            r"task is binary but target 'y' holds 200 distinct numbers \(0\.0, .*, \.\.\.\): "
+            r"it looks continuous; set task: regression \(or auto\)",
+        ),
+        (
+            "binary",
+            ["a", "b", "c"] * 60,
+            r"task is binary but target 'y' has 3 classes \('a', 'b', 'c'\); "
+            r"set task: multiclass or auto",
+        ),
+        (
+            "multiclass",
+            np.linspace(0, 100, 200),
+            r"task is multiclass but target 'y' holds 200 distinct numbers, 200 of them on fewer "
+            r"rows than the 5 cross-validation folds need; it looks continuous: set task: "
+            r"regression \(or auto\)",
+        ),
+    ],
+    ids=["binary-continuous", "binary-three-labels", "multiclass-continuous"],
+)
+def test_a_task_that_does_not_fit_the_target_names_the_fix(
+    task: str, target: object, message: str
+) -> None:
+    frame = pd.DataFrame({"x": np.arange(180 if isinstance(target, list) else 200) % 7})
+    frame["y"] = target
+    with pytest.raises(DataError, match=message):
+        prepare(frame, "y", task, cv=5)
+
+
+@pytest.mark.slow
+def test_run_on_data_with_infinities_succeeds_and_predicts_on_them(tmp_path: Path) -> None:
+    frame = _infinite_frame()
+    frame.to_csv(tmp_path / "inf.csv", index=False)  # written as "inf" and "-inf"
+    (tmp_path / "inf.yaml").write_text(
+        MIXED_RECIPE.replace("mixed.csv", "inf.csv").replace("name: mixed", "name: inf")
+    )
+    result = run(
+        load_recipe(tmp_path / "inf.yaml", PluginRegistry.discover()), run_dir=tmp_path / "run"
+    )
+    summary = result.summary.to_dict()
+    assert summary["status"] == "finished"
+    assert summary["trials"]["failed"] == 0
+    profile = json.loads((tmp_path / "run" / "profile.json").read_text())
+    step = next(s for s in profile["steps"] if s["action"] == "infinite values treated as missing")
+    assert step["columns"] == ["ratio", "spend"]
+    model = load_model(result.run_dir / "model")
+    rows = frame.drop(columns=["churned"]).head(6)  # rows 3, 4 and 5 hold infinities
+    assert set(model.predict(rows)) <= {"yes", "no"}
+
+
+@pytest.mark.parametrize(
+    ("values", "kind", "reason"),
+    [
+        ([1, 0] * 30, "numeric", "numbers"),
+        ([1.0, 0.0, None] * 20, "numeric", "numbers"),
+        (["1", "0"] * 30, "boolean", "two values read as true/false (0, 1)"),
+        ([True, False] * 30, "boolean", "true/false values"),
+    ],
+    ids=["int-0-1", "float-0-1-missing", "text-0-1", "bool"],
+)
+def test_zero_one_columns_are_numeric_unless_text_or_bool(
+    values: list[object], kind: str, reason: str
+) -> None:
+    assert infer_type("flag", _series(values, "flag")) == ColumnType("flag", kind, reason)  # type: ignore[arg-type]
+
+
+def test_a_zero_one_number_column_set_to_boolean_converts_by_value() -> None:
+    column = _series([1.0, 0.0, None, 1.0, 2.0], "flag")
+    converted, conversion = convert_column(column, "boolean")
+    assert converted.tolist() == [True, False, pd.NA, True, pd.NA]
+    assert (conversion.failed, conversion.examples) == (1, ["2.0"])

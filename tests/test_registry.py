@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from automl import PluginError, PluginRegistry
+from automl import PluginError, PluginRegistry, load_recipe
+from automl.cli import cli
+from automl.errors import ExitCode
 from automl.records import RunStatus, RunSummary
 from automl.specs import ComponentKind
 from tests.conftest import SiteDir
@@ -244,6 +247,68 @@ def test_unknown_name_suggests_and_lists(registry: PluginRegistry) -> None:
     assert "Installed: accuracy, balanced_accuracy," in message
     with pytest.raises(PluginError, match="No model is installed"):
         PluginRegistry().get("model", "random_forest")
+
+
+FAILED_LOAD = "plugin 'broken' (distribution automl-broken 0.9) failed at load: importing 'broken_plugin' raised ModuleNotFoundError"
+
+
+@pytest.mark.parametrize(
+    ("source", "kind", "name", "blamed"),
+    [
+        ("import missing_dependency_xyz\n", "data_source", "csv_x", FAILED_LOAD),
+        ("import missing_dependency_xyz\n", "model", "boosted", FAILED_LOAD),
+        (BROKEN_PLUGINS["hook-raises"][0], "metric", "kappa", "failed at automl_register_metrics"),
+        (BROKEN_PLUGINS["hook-raises"][0], "model", "boosted", None),
+        (BROKEN_PLUGINS["unknown-hook"][0], "model", "boosted", "failed at register"),
+    ],
+    ids=["load-source", "load-model", "metric-hook", "metric-hook-not-models", "register"],
+)
+def test_unknown_name_names_the_failed_plugins_that_may_provide_it(
+    site: SiteDir, tmp_path: Path, source: str, kind: str, name: str, blamed: str | None
+) -> None:
+    site.add("automl-broken", {"broken_plugin": source}, {"broken": "broken_plugin"}, "0.9")
+    registry = PluginRegistry.discover()
+    message = registry.unknown_message(kind, name)
+    assert registry.is_plugin_problem(kind, name) is (blamed is not None)
+    if blamed is None:
+        assert "broken" not in message
+        return
+    assert message.startswith(f"Unknown {ComponentKind(kind).label} {name!r}: ")
+    assert blamed in message
+    assert f"that plugin may provide {ComponentKind(kind).label} {name!r}" in message
+    # A recipe naming it is a plugin problem: exit code 4, every problem still listed.
+    recipe = tmp_path / "recipe.yaml"
+    (tmp_path / "data.csv").write_text("x,y\n1,0\n", encoding="utf-8")
+    section = {
+        "data_source": f"data: {{source: {{type: {name}}}, target: y}}\n",
+        "model": f"data: {{source: {{type: csv, path: data.csv}}, target: y}}\nmodels: [{name}]\n",
+        "metric": f"data: {{source: {{type: csv, path: data.csv}}, target: y}}\nmetric: {name}\n",
+    }[kind]
+    recipe.write_text(f"name: demo\ntask: binary\n{section}search: {{cv: 1}}\n", encoding="utf-8")
+    with pytest.raises(PluginError) as caught:
+        load_recipe(recipe, registry)
+    assert caught.value.exit_code == ExitCode.PLUGIN
+    assert blamed in str(caught.value)
+    assert "search.cv" in str(caught.value)
+
+
+def test_a_recipe_whose_source_plugin_failed_says_so_and_exits_4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The builtin io plugin fails to import (as with a broken pandas): "Unknown data source
+    # 'csv'" alone would send the user to the recipe; the plugin's failure is the cause.
+    monkeypatch.setitem(sys.modules, "automl_io", None)
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(
+        "name: demo\ntask: binary\ndata: {source: {type: csv, path: d.csv}, target: y}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["run", str(recipe)], catch_exceptions=False)
+    assert result.exit_code == ExitCode.PLUGIN
+    message = " ".join(result.stderr.split())
+    assert "Unknown data source 'csv': plugin 'io' (distribution automl " in message
+    assert "failed at load: importing 'automl_io' raised ModuleNotFoundError" in message
+    assert "that plugin may provide data source 'csv'" in message
 
 
 def test_unknown_name_mentions_disabled_plugins() -> None:

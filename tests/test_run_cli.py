@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from automl import hookimpl
 from automl.cli import cli
 from automl.errors import ExitCode
+from automl.registry import PluginRegistry
+from automl.search.ray_connect import RAY_AUTH_LOGGER, quiet_ray_notices
+from automl.search.workers import WorkerSetup, plugin_refs, rebuild
 from tests.conftest import ROOT, SiteDir
 from tests.run_helpers import (
     churn_recipe,
@@ -150,3 +158,97 @@ def test_ctrl_c_to_the_process_group_prints_no_tracebacks(tmp_path: Path, site: 
     assert process.returncode == ExitCode.INTERRUPTED, err
     assert "Traceback" not in err
     assert "Interrupted. Finished trials are kept" in err
+
+
+# -- less noise --------------------------------------------------------------------------------
+
+
+class BrokenMetrics:
+    """A plugin whose metric registration raises: the driver reports it once."""
+
+    @hookimpl
+    def automl_register_metrics(self) -> list[object]:
+        raise RuntimeError("no metrics today")
+
+
+def test_workers_do_not_log_the_drivers_plugin_problems(caplog: pytest.LogCaptureFixture) -> None:
+    registry = PluginRegistry.discover(autoload=False)
+    registry.add_plugin(BrokenMetrics(), name="broken_metrics")
+    with caplog.at_level(logging.WARNING, logger="automl.registry"):
+        registry.components()
+        assert "no metrics today" in caplog.text  # the driver reports it
+        caplog.clear()
+        data = SimpleNamespace(metric="roc_auc", metrics=["accuracy"])
+        setup = WorkerSetup(data=data, plugins=plugin_refs(registry), models=["decision_tree"])  # type: ignore[arg-type]
+        state = rebuild(setup)
+    assert set(state.models) == {"decision_tree"}
+    assert caplog.records == []
+    assert not logging.getLogger("automl.registry").disabled
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("Token authentication is enabled for this Ray cluster. Set RAY_AUTH_MODE=disabled", False),
+        ("Token authentication is disabled for this Ray cluster. Anyone with network access", True),
+    ],
+    ids=["enabled-notice", "disabled-warning"],
+)
+def test_ray_token_auth_notice_is_silenced(
+    message: str, shown: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    quiet_ray_notices()
+    quiet_ray_notices()  # once is enough, twice is harmless
+    auth_logger = logging.getLogger(RAY_AUTH_LOGGER)
+    assert len(auth_logger.filters) == 1
+    with caplog.at_level(logging.WARNING, logger=RAY_AUTH_LOGGER):
+        auth_logger.warning(message)
+    assert bool(caplog.records) is shown
+
+
+# -- the story of a run, when the output is not a terminal -------------------------------------
+
+
+BROKEN_METRICS_PLUGIN = """
+from automl import hookimpl
+
+@hookimpl
+def automl_register_metrics():
+    raise RuntimeError("no metrics today")
+"""
+
+
+@pytest.mark.slow
+def test_run_off_a_terminal_prints_plain_lines_and_run_log_tells_the_story(
+    tmp_path: Path, site: SiteDir
+) -> None:
+    site.add(
+        "automl-broken-metrics",
+        {"broken_metrics": BROKEN_METRICS_PLUGIN},
+        {"broken_metrics": "broken_metrics"},
+    )
+    extra = "models: [decision_tree]\nsearch: {cv: 2}\nexecution: {workers: 2}\n"
+    recipe = churn_recipe(tmp_path, extra=extra)
+    frame = pd.read_csv(tmp_path / "churn.csv")
+    frame["status_code"] = frame["churned"].map({"yes": "S1", "no": "S0"})  # a copy: leakage
+    frame.to_csv(tmp_path / "churn.csv", index=False)
+    run_dir = tmp_path / "run"
+    command = ["run", str(recipe), "--run-dir", str(run_dir), "--n-trials", "3"]
+    process = cli_process(command, site, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert "\x1b" not in err + out
+    # Each warning once: the leakage in the profile (not logged as well), the broken plugin by
+    # the driver (not by every worker again).
+    assert err.count("'status_code' determines the target") == 1
+    assert err.count("no metrics today") == 1
+    assert len(re.findall(r" INFO Trial \d decision_tree: complete, roc_auc \d\.\d{4}", err)) == 3
+    assert err.rstrip().splitlines()[-1].startswith("Done in ")
+    log = (run_dir / "run.log").read_text()
+    assert "Plugin problem: " in log
+    assert "no metrics today" in log
+    phases = re.findall(r"automl\.runner\.flow: Phase (\w+)", log)
+    assert phases == ["load", "prepare", "search", "refit", "package"]
+    assert len(re.findall(r"Trial \d decision_tree: complete, roc_auc \d\.\d+, fit \d", log)) == 3
+    assert "'status_code' determines the target" in log
+    assert log.rstrip().splitlines()[-1].endswith("automl.runner.flow: Run finished")

@@ -76,6 +76,9 @@ def test_cli_discovers_third_party_components(installed_example: Path) -> None:
         "distribution": "automl-example",
         "version": "0.1.0",
         "description": "Nearest centroid classifier (scikit-learn)",
+        "available": True,
+        "missing": [],
+        "install": None,
     }
     assert rows[("metric", "max_error")]["distribution"] == "automl-example"
     assert ("metric", "accuracy") in rows

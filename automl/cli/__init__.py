@@ -6,8 +6,10 @@ them, so ``automl --help`` answers at once. Layout:
 - :mod:`automl.cli.app`: the ``automl`` group, its options, error handling and :func:`main`;
 - one module per command (or pair of related commands): :mod:`~automl.cli.plugins`,
   :mod:`~automl.cli.recipes` (``validate``, ``schema``), :mod:`~automl.cli.run`,
-  :mod:`~automl.cli.profile`, :mod:`~automl.cli.leaderboard`, :mod:`~automl.cli.predict`;
+  :mod:`~automl.cli.profile`, :mod:`~automl.cli.leaderboard`, :mod:`~automl.cli.predict`,
+  :mod:`~automl.cli.runs`;
 - :mod:`automl.cli.console`: the consoles (the only place that creates one);
+- :mod:`automl.cli.logs`: where log records go on standard error, and what is let through;
 - :mod:`automl.cli.render`: rich renderings, one module per topic; each takes a console.
 """
 

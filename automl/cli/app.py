@@ -13,6 +13,7 @@ from automl.cli.predict import predict_command
 from automl.cli.profile import profile_command
 from automl.cli.recipes import schema_command, validate_command
 from automl.cli.run import run_command
+from automl.cli.runs import runs_command
 from automl.cli.state import CliState
 from automl.errors import EXIT_CODE_MEANINGS, AutomlError, ExitCode
 from automl.version import __version__
@@ -22,26 +23,10 @@ _EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
 )
 
 
-def _configure_logging(state: CliState) -> None:
-    from rich.logging import RichHandler
-
-    from automl.cli.console import stderr_console
-
-    level = (
-        logging.DEBUG
-        if state.debug or state.verbose > 1
-        else logging.INFO
-        if state.verbose
-        else logging.WARNING
-    )
-    logger = logging.getLogger("automl")
-    handler = RichHandler(console=stderr_console(), show_time=False, show_path=False, markup=False)
-    # The handler decides what reaches the terminal; a run may lower the logger's level to
-    # write INFO lines to its run.log.
-    handler.setLevel(level)
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
-    logger.propagate = False
+def _log_level(state: CliState) -> int:
+    if state.debug or state.verbose > 1:
+        return logging.DEBUG
+    return logging.INFO if state.verbose else logging.WARNING
 
 
 class AutomlGroup(click.Group):
@@ -91,14 +76,17 @@ def cli(ctx: click.Context, debug: bool, verbose: int, disabled: tuple[str, ...]
 
     Docs: docs/recipes.md (recipe reference), docs/plugins.md (writing plugins), docs/cli.md.
     """
+    from automl.cli.logs import configure_logging
+
     ctx.obj = CliState(debug=debug, verbose=verbose, disabled=disabled)
-    _configure_logging(ctx.obj)
+    ctx.obj.terminal = configure_logging(_log_level(ctx.obj))
 
 
 for _command in (
     plugins_command,
     validate_command,
     run_command,
+    runs_command,
     profile_command,
     leaderboard_command,
     schema_command,

@@ -16,8 +16,12 @@ from automl.cli.state import CliState
 def plugins_command(state: CliState, as_json: bool) -> None:
     """List the installed plugins' components, and plugins that failed to load.
 
-    The JSON form is a list of objects with the keys kind, name, plugin, distribution, version
-    and description.
+    A component whose library is not installed is listed as unavailable, with the command that
+    installs it (e.g. pip install "automl[lightgbm]").
+
+    The JSON form is a list of objects with the keys kind, name, plugin, distribution, version,
+    description, available (false when a library it needs is missing), missing (those
+    libraries' modules) and install (the pip command, or null).
     """
     registry_logger = logging.getLogger("automl.registry")
     level = registry_logger.level
@@ -30,6 +34,8 @@ def plugins_command(state: CliState, as_json: bool) -> None:
     finally:
         registry_logger.setLevel(level)
     if as_json:
+        from automl.specs import ComponentKind  # pydantic: not at `automl --help`
+
         rows = [
             {
                 "kind": component.kind.value,
@@ -38,8 +44,14 @@ def plugins_command(state: CliState, as_json: bool) -> None:
                 "distribution": component.plugin.distribution,
                 "version": component.plugin.version,
                 "description": component.spec.description,
+                "available": component.available,
+                "missing": list(component.missing),
+                "install": None if component.available else component.install_command,
             }
-            for component in registry.components()
+            for kind in ComponentKind
+            for component in sorted(
+                [*registry.components(kind), *registry.unavailable(kind)], key=lambda c: c.name
+            )
         ]
         click.echo(json.dumps(rows, indent=2))
         return

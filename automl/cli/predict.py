@@ -81,13 +81,24 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 @click.option(
     "--proba", is_flag=True, help="Add a proba_<class> column per class (classification only)."
 )
-def predict_command(model_dir: Path, input_path: Path, output: Path | None, proba: bool) -> None:
+@click.option(
+    "--keep",
+    "keep",
+    multiple=True,
+    metavar="COLUMN",
+    help="Copy this input column (such as an ID) into the output, before the predictions. "
+    "Repeat for several columns.",
+)
+def predict_command(
+    model_dir: Path, input_path: Path, output: Path | None, proba: bool, keep: tuple[str, ...]
+) -> None:
     """Predict with a model package: one output row per row of INPUT (.csv or .parquet).
 
     MODEL_DIR is a model package (such as runs/<run>/model); its checksums are verified before
     it is loaded, so only use packages from a trusted source. INPUT needs the model's feature
-    columns; other columns (such as the target) are ignored with a warning. The output has a
-    `prediction` column, plus one `proba_<class>` column per class with --proba.
+    columns; other columns (such as the target) are ignored with a warning. The output has the
+    --keep columns, a `prediction` column, plus one `proba_<class>` column per class with
+    --proba. Categories never seen in training are counted and reported on standard error.
     """
     from automl import PackageError, load_model
 
@@ -99,13 +110,8 @@ def predict_command(model_dir: Path, input_path: Path, output: Path | None, prob
             f"--proba needs a classification model; {model_dir} holds a regression model "
             f"(target {package.target!r})"
         )
-    # Checked once, so that ignored columns are reported once.
-    features = package.prepare_input(read_table(input_path))
-    result = package.predict(features).to_frame().reset_index(drop=True)
-    if proba:
-        probabilities = package.predict_proba(features).reset_index(drop=True)
-        for label in probabilities.columns:
-            result[f"proba_{label}"] = probabilities[label].to_numpy()
+    result = package.predict_table(read_table(input_path), keep=keep, proba=proba)
+    result = result.reset_index(drop=True)
     if output is None:
         click.echo(result.to_csv(index=False), nl=False)
         return

@@ -25,6 +25,8 @@ def profile_command(state: CliState, recipe: Path, as_json: bool) -> None:
     from automl import load_recipe
     from automl.runner import profile_data
 
+    if not as_json:
+        state.render_profile_only()  # its warnings show in the profile, not logged as well
     profile = profile_data(load_recipe(recipe, state.registry()))
     if as_json:
         click.echo(json.dumps(profile.to_dict(), indent=2, default=str))

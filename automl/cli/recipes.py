@@ -20,7 +20,8 @@ def validate_command(state: CliState, recipes: tuple[Path, ...], quiet: bool) ->
 
     Every problem in a recipe is reported at once, with its path (such as search.cv) and line.
     For a valid recipe, the defaults that automl filled in are listed. Values that come from
-    ${ENV} interpolation are never printed. Exits with 3 if any recipe is invalid.
+    ${ENV} interpolation are never printed. Exits with 3 if any recipe is invalid (4 when one
+    names a component that is not installed or whose plugin failed).
     """
     from automl import RecipeError, load_recipe
     from automl.cli.console import stderr_console, stdout_console
@@ -29,18 +30,18 @@ def validate_command(state: CliState, recipes: tuple[Path, ...], quiet: bool) ->
 
     registry = state.registry()
     out, err = stdout_console(), stderr_console()
-    failed = 0
+    failed: list[ExitCode] = []
     for path in recipes:
         try:
             resolved = load_recipe(path, registry)
         except RecipeError as exc:
             # Every recipe is checked: report this one and go on.
-            failed += 1
+            failed.append(exc.exit_code)
             render_error(err, exc, debug=state.debug)
             continue
         render_recipe_summary(out, resolved, show_defaults=not quiet)
     if failed:
-        raise click.exceptions.Exit(int(ExitCode.RECIPE))
+        raise click.exceptions.Exit(int(max(failed)))
 
 
 @click.command("schema")

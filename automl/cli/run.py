@@ -52,6 +52,11 @@ from automl.options import Backend, names
     "RAY_ADDRESS is used when neither this nor execution.address is set.",
 )
 @click.option(
+    "--resume",
+    is_flag=True,
+    help="Resume the newest interrupted or failed run of this recipe under runs/<name>/.",
+)
+@click.option(
     "--top",
     type=click.IntRange(min=1),
     default=10,
@@ -69,6 +74,7 @@ def run_command(
     backend: str | None,
     workers: int | None,
     address: str | None,
+    resume: bool,
     top: int,
 ) -> None:
     """Run a recipe: search models and hyperparameters, then package the best model.
@@ -76,7 +82,8 @@ def run_command(
     Shows progress while it runs, then the leaderboard and where everything was written:
     leaderboard.csv/json, run.json, run.log, the study journal and model/ (the packaged best
     model). A budget given here replaces the recipe's budget. Running again with the same
-    --run-dir resumes: finished trials are kept, interrupted ones run again.
+    --run-dir resumes: finished trials are kept, interrupted ones run again; --resume finds
+    the newest interrupted run of the recipe under runs/<name>/ and resumes it.
     """
     import signal
 
@@ -97,7 +104,11 @@ def run_command(
         "address": address,
     }
     resolved = with_overrides(load_recipe(recipe, state.registry()), **overrides)
-    directory = run_dir if run_dir is not None else default_run_dir(resolved.name)
+    directory = run_dir
+    if directory is None:
+        directory = earlier_run(recipe, resolved.name, overrides, resume=resume)
+    if directory is None:
+        directory = default_run_dir(resolved.name)
     out = stdout_console()
 
     def stop(signum: int, frame: Any) -> None:
@@ -109,6 +120,9 @@ def run_command(
         # One budget, built once: the run keeps to it and the display shows what is left of it.
         budget = make_budget(resolved, started=process_started())
         with RunDisplay(stderr_console(), budget) as display:
+            state.render_profile_only()  # the display shows the profile
+            if not display.live:
+                state.show_trial_lines()  # no live display: a log line per trial instead
             result = run(
                 resolved,
                 run_dir=directory,
@@ -129,6 +143,41 @@ def run_command(
         signal.signal(signal.SIGTERM, previous)
     render_leaderboard(out, result.leaderboard, top=top)
     render_run_summary(out, result)
+
+
+def earlier_run(recipe: Path, name: str, overrides: dict[str, Any], *, resume: bool) -> Path | None:
+    """The run directory to resume with ``--resume``; without it, a note that one exists.
+
+    Raises:
+        UsageError: ``--resume`` with no interrupted run of the recipe to resume.
+    """
+    from automl.cli.console import stderr_console
+    from automl.errors import UsageError
+    from automl.rundir.listing import latest_resumable
+
+    root = Path.cwd() / "runs"
+    # A note only when the newest run of the recipe stopped early: not for one a later run followed.
+    earlier = latest_resumable(root, name, newest_only=not resume)
+    if resume:
+        if earlier is None:
+            raise UsageError(
+                f"--resume: no interrupted or failed run of {name!r} under {root / name} to "
+                "resume; leave out --resume to start a new run, or give --run-dir"
+            )
+        stderr_console().print(
+            f"Resuming the {earlier.status.value} run {earlier.path}", markup=False, soft_wrap=True
+        )
+        return earlier.path
+    if earlier is not None:
+        stderr_console().print(
+            f"Note: the run {earlier.path} of {name!r} did not finish ({earlier.status.value}); "
+            f"this starts a new run. To resume that one instead: "
+            f"{resume_command(recipe, earlier.path, overrides)} (or add --resume)",
+            markup=False,
+            soft_wrap=True,
+            style="yellow",
+        )
+    return None
 
 
 def resume_command(recipe: Path, run_dir: Path, overrides: dict[str, Any]) -> str:

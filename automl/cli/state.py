@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from automl.cli.logs import TerminalFilter
     from automl.registry import PluginRegistry
 
 
@@ -17,11 +18,13 @@ class CliState:
         debug: Show tracebacks and log at DEBUG level (``--debug``).
         verbose: How many ``-v`` were given.
         disabled: Plugins not to load (``--disable-plugin``).
+        terminal: What the log handler on standard error lets through (set by the group).
     """
 
     debug: bool = False
     verbose: int = 0
     disabled: tuple[str, ...] = ()
+    terminal: TerminalFilter | None = field(default=None, repr=False)
     _registry: PluginRegistry | None = field(default=None, repr=False)
 
     def registry(self) -> PluginRegistry:
@@ -31,3 +34,17 @@ class CliState:
 
             self._registry = PluginRegistry.discover(disabled=self.disabled)
         return self._registry
+
+    def render_profile_only(self) -> None:
+        """The command draws the data profile: its steps and warnings are not logged as well."""
+        from automl.cli.logs import PROFILE_LOGGER
+
+        if self.terminal is not None:
+            self.terminal.rendered.add(PROFILE_LOGGER)
+
+    def show_trial_lines(self) -> None:
+        """Write a line per finished trial to standard error (no live display shows them)."""
+        from automl.cli.logs import TRIAL_LOGGER
+
+        if self.terminal is not None:
+            self.terminal.extra.add(TRIAL_LOGGER)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from automl.data.profile import DataProfile
-    from automl.data.types import ColumnKind, ColumnType
+    from automl.data.types import ColumnKind, ColumnType, Conversion
 
 
 def check_overrides(
@@ -61,6 +61,29 @@ def report_trimmed(
                 rows=changed,
                 columns=[name],
             )
+
+
+def report_infinite(
+    conversions: list[Conversion], profile: DataProfile, *, where: str = ""
+) -> None:
+    """Record numbers that were ``inf``/``-inf`` and are now missing, counted per column.
+
+    Args:
+        conversions: What converting the columns did.
+        profile: Where the step is recorded.
+        where: Prefix of the step's name (e.g. ``"test data: "``).
+    """
+    infinite = [c for c in conversions if c.infinite]
+    if not infinite:
+        return
+    rows = len({row for c in infinite for row in c.infinite_rows})
+    profile.step(
+        f"{where}infinite values treated as missing",
+        ", ".join(f"{c.column!r}: {c.infinite}" for c in infinite)
+        + " (imputed, and flagged by the missing-value indicator)",
+        rows=rows,
+        columns=[c.column for c in infinite],
+    )
 
 
 def warn_on_leakage(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from automl.data.cleaning import report_infinite
 from automl.data.table import TrainingTable
 from automl.data.target import class_labels
 from automl.data.types import ColumnType, convert
@@ -54,7 +55,8 @@ def with_test_rows(table: TrainingTable, frame: pd.DataFrame) -> TrainingTable:
         )
     types = {name: ColumnType(name, kind, "as in training") for name, kind in table.kinds.items()}
     features, conversions = convert(frame.loc[keep, list(table.kinds)], types)
-    for conversion in conversions:
+    report_infinite(conversions, table.profile, where="test data: ")
+    for conversion in (c for c in conversions if c.failed):
         table.profile.warn(
             f"test data column {conversion.column!r}: {conversion.failed} values could not be read as "
             f"{conversion.kind} and are treated as missing"

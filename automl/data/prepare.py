@@ -8,7 +8,8 @@ Each cleaning step is recorded, so the profile says what was dropped and why:
 4. column kinds are inferred (or taken from ``data.columns``); constant, empty and ID-like
    columns, and columns marked ``drop``, are dropped;
 5. columns are converted to their kind (numbers stored as text become numbers; values that
-   cannot be read become missing and are counted);
+   cannot be read become missing and are counted; infinite numbers become missing and are
+   counted);
 6. a feature that copies the target is reported as likely leakage.
 """
 
@@ -17,7 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from automl.data.cleaning import check_overrides, report_trimmed, warn_on_leakage
+from automl.data.cleaning import (
+    check_overrides,
+    report_infinite,
+    report_trimmed,
+    warn_on_leakage,
+)
 from automl.data.holdout import with_test_rows
 from automl.data.profile import DataProfile, profile_columns
 from automl.data.table import TrainingTable
@@ -74,7 +80,8 @@ def prepare(
         )
     converted, conversions = convert(features, types)
     report_trimmed(features, converted, types, profile)
-    for conversion in conversions:
+    report_infinite(conversions, profile)
+    for conversion in (c for c in conversions if c.failed):
         examples = ", ".join(repr(v) for v in conversion.examples)
         profile.warn(
             f"column {conversion.column!r} ({conversion.kind}): {conversion.failed} values could not be read "

@@ -2,8 +2,8 @@
 
 By column kind (see :mod:`automl.data.types`):
 
-- numeric: median imputation with missing-value indicators; standardised for models that declare
-  ``needs_scaling``;
+- numeric: infinities treated as missing, median imputation with missing-value indicators;
+  standardised for models that declare ``needs_scaling``;
 - boolean: 0/1, the most frequent value for missing ones, with a missing-value indicator;
 - datetime: year, month, day, day of week, day of year (and hour when times vary), imputed;
 - categorical: up to 20 levels one-hot encoded (levels seen fewer than 5 times grouped as
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from automl.data.types import ColumnKind
+from automl.data.types import ColumnKind, finite
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,6 +58,17 @@ def _as_float(frame: Any) -> Any:
     return frame.apply(
         lambda column: pd.to_numeric(column.astype("boolean").astype("Float64"))
     ).astype(float)
+
+
+def _finite(frame: Any) -> Any:
+    """Numbers with ``inf``/``-inf`` as NaN, so that they are imputed and flagged as missing.
+
+    Training data never holds infinities (preparation turns them into missing values with
+    :func:`automl.data.types.finite`); rows given at predict time may.
+    """
+    import pandas as pd
+
+    return pd.DataFrame(frame).astype(float).apply(finite)
 
 
 def _as_document(column: Any) -> Any:
@@ -155,8 +166,9 @@ def build_preprocessor(
     text = FunctionTransformer(_as_text, feature_names_out="one-to-one")
     steps: list[tuple[str, Any, Any]] = []
     if by_kind.get("numeric"):
+        finite = FunctionTransformer(_finite, feature_names_out="one-to-one")
         imputer = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
-        steps.append(("numeric", scaled(imputer), by_kind["numeric"]))
+        steps.append(("numeric", scaled(finite, imputer), by_kind["numeric"]))
     if by_kind.get("boolean"):
         as_float = FunctionTransformer(_as_float, feature_names_out="one-to-one")
         imputer = SimpleImputer(

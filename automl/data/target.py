@@ -116,14 +116,29 @@ def target_values(
         return labels.to_numpy(dtype=float), None
     values = class_labels(labels)
     classes = sorted(np.unique(values).tolist())
+    # A numeric target that task: auto would call regression (prices, measurements) is
+    # continuous: the fix is the regression task, not more classes.
+    continuous = infer_task(labels) is Task.REGRESSION
     if task is Task.BINARY and len(classes) != 2:
+        shown = ", ".join(map(repr, classes[:10])) + (", ..." if len(classes) > 10 else "")
+        if continuous:
+            raise DataError(
+                f"task is binary but target {target!r} holds {len(classes)} distinct numbers "
+                f"({shown}): it looks continuous; set task: regression (or auto)"
+            )
         raise DataError(
             f"task is binary but target {target!r} has {len(classes)} classes "
-            f"({', '.join(map(repr, classes[:10]))}); set task: multiclass or auto"
+            f"({shown}); set task: multiclass or auto"
         )
     counts = pd.Series(values).value_counts()
     too_small = counts[counts < cv]
     if len(too_small):
+        if continuous:
+            raise DataError(
+                f"task is {task.value} but target {target!r} holds {len(classes)} distinct "
+                f"numbers, {len(too_small)} of them on fewer rows than the {cv} cross-validation "
+                "folds need; it looks continuous: set task: regression (or auto)"
+            )
         detail = ", ".join(f"{label!r}: {count}" for label, count in too_small.items())
         raise DataError(
             f"class{'es' if len(too_small) > 1 else ''} of {target!r} with fewer rows than the "

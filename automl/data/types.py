@@ -63,6 +63,10 @@ class Conversion:
     kind: ColumnKind
     failed: int = 0
     examples: list[str] = field(default_factory=list)
+    infinite: int = 0
+    """Numbers that were ``inf`` or ``-inf``, now missing (see :func:`finite`)."""
+    infinite_rows: list[int] = field(default_factory=list)
+    """The positions of those rows in the column."""
 
 
 def _text_values(column: pd.Series) -> pd.Series:
@@ -137,6 +141,18 @@ def infer_type(name: str, column: pd.Series) -> ColumnType:  # noqa: PLR0911 (a 
     return ColumnType(name, "categorical", f"{distinct} labels")
 
 
+def finite(values: pd.Series) -> pd.Series:
+    """Numbers with ``inf`` and ``-inf`` replaced by missing values.
+
+    An infinity is almost always a sentinel or a division by zero, and no model accepts it;
+    as a missing value it is imputed and flagged by the missing-value indicator like any other.
+    The model's preprocessing applies the same rule at predict time.
+    """
+    import numpy as np
+
+    return values.where(~np.isinf(values.to_numpy(dtype=float)), np.nan)
+
+
 def _looks_like_integer_id(name: str, values: pd.Series, distinct: int) -> bool:
     """Whole numbers, all different, and either named like an id or close to a running count."""
     rows = len(values)
@@ -170,7 +186,8 @@ def convert(
 
     Numbers become floats, true/false values booleans (missing stays missing), dates
     datetimes, labels and text trimmed strings. Values that cannot be read become missing and
-    are counted per column.
+    are counted per column, and so do infinite numbers (see :func:`finite`). Only columns with
+    such values get a :class:`Conversion`.
     """
     import pandas as pd
 
@@ -182,26 +199,34 @@ def convert(
         column = features[name]
         result, conversion = convert_column(column, column_type.kind)
         converted[name] = result
-        if conversion.failed:
+        if conversion.failed or conversion.infinite:
             conversions.append(conversion)
     return pd.DataFrame(converted, index=features.index), conversions
 
 
 def convert_column(column: pd.Series, kind: ColumnKind) -> tuple[pd.Series, Conversion]:
     """One column converted to ``kind``; unreadable values become missing and are counted."""
+    import numpy as np
     import pandas as pd
 
     name = str(column.name)
     missing_before = column.isna()
+    infinite = np.zeros(len(column), dtype=bool)
     result: pd.Series  # its dtype depends on the kind
     if kind == "numeric":
-        result = (
+        numbers = (
             column.astype(float)
             if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
             else read_numbers(column)
         )
+        infinite = np.isinf(numbers.to_numpy(dtype=float))
+        result = finite(numbers)
     elif kind == "boolean":
-        lowered = column.astype(str).str.strip().str.lower()
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            # 1.0/0.0 (a 0/1 column with missing values is read as floats): by value, not text.
+            lowered = column.map(lambda v: "1" if v == 1 else "0" if v == 0 else str(v))
+        else:
+            lowered = column.astype(str).str.strip().str.lower()
         mapped = lowered.map(
             lambda v: True if v in TRUE_WORDS else False if v in FALSE_WORDS else None
         )
@@ -217,8 +242,14 @@ def convert_column(column: pd.Series, kind: ColumnKind) -> tuple[pd.Series, Conv
             .astype(object)
         )
         result = result.where(~missing_before, None)
-    failed_mask = pd.Series(result).isna() & ~missing_before
-    conversion = Conversion(column=name, kind=kind)
+    # Infinities are counted apart: they were read, and are missing on purpose.
+    failed_mask = pd.Series(result).isna() & ~missing_before & ~infinite
+    conversion = Conversion(
+        column=name,
+        kind=kind,
+        infinite=int(infinite.sum()),
+        infinite_rows=np.flatnonzero(infinite).tolist(),
+    )
     conversion.failed = int(failed_mask.sum())
     conversion.examples = [str(v) for v in column[failed_mask].astype(str).unique()[:3]]
     return pd.Series(result, index=column.index, name=column.name), conversion

@@ -18,7 +18,8 @@ MLflow ``python_function`` model, without importing mlflow::
 
 :func:`load_model` verifies ``CHECKSUMS.sha256`` before it reads anything else and returns a
 :class:`ModelPackage`, whose :meth:`~ModelPackage.predict` checks its input (missing columns,
-extra columns, column order, dtypes) before the pipeline sees it.
+extra columns, column order, dtypes) before the pipeline sees it, and reports categories never
+seen in training.
 
 Security: ``data/pipeline.pkl`` is a pickle, and unpickling runs code chosen by whoever wrote
 the file. Only load packages from a trusted source. The checksums detect corruption and files
@@ -34,6 +35,8 @@ The modules of this package:
 - ``write``: :func:`write_package`, which builds a package aside and renames it into place;
 - ``load``: :func:`load_model`; ``model``: :class:`ModelPackage`;
 - ``inputs``: coercion of input columns to the training dtypes at predict time;
+- ``categories``: the categories the pipeline's encoders saw in training, and the input's new ones;
+- ``examples``: the stored input example, written in the types of the users' data;
 - ``checksums``: ``CHECKSUMS.sha256``, :func:`verify_package`, :func:`package_digest`;
 - ``schema``: the feature schema; ``pyfunc``: the ``MLmodel`` file and the MLflow loader;
 - ``environment``: ``requirements.txt``, ``python_env.yaml`` and version checks;

@@ -6,7 +6,8 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from automl.errors import DataError, PackageError
+from automl.package.categories import count_unseen, describe_unseen, known_categories
 from automl.package.checksums import TRUST_HINT
 from automl.package.inputs import coerce_column
 from automl.package.layout import CHECKSUMS_FILE, INPUT_EXAMPLE_FILE, REFERENCE_FILE
@@ -25,8 +27,10 @@ logger = logging.getLogger("automl.package")
 class ModelPackage:
     """A loaded, verified model package.
 
-    Get one with :func:`load_model`. :meth:`predict` and :meth:`predict_proba` take a pandas
-    DataFrame of raw feature columns, as in training; see :meth:`prepare_input` for the checks.
+    Get one with :func:`load_model`. :meth:`predict`, :meth:`predict_proba` and
+    :meth:`predict_table` take a pandas DataFrame of raw feature columns, as in training; see
+    :meth:`prepare_input` for the checks. Categories never seen in training are counted and
+    reported as a warning on the ``automl.package`` logger (see :meth:`unseen_categories`).
 
     Attributes:
         path: The package folder.
@@ -124,16 +128,30 @@ class ModelPackage:
             )
         return pd.DataFrame(columns, index=frame.index)
 
+    @cached_property
+    def categories(self) -> dict[str, tuple[str, ...]]:
+        """Categorical feature column -> the categories seen in training (sorted text), as the
+        fitted pipeline's encoders know them; empty if the pipeline has no such encoders."""
+        kinds = {f.name: f.kind for f in self._features}
+        known = known_categories(self.pipeline, kinds)
+        return {name: tuple(sorted(known[name])) for name in kinds if name in known}
+
+    def unseen_categories(self, data: Any) -> dict[str, dict[str, int]]:
+        """Count the categories in ``data`` never seen in training.
+
+        Returns:
+            Column -> {value: number of rows}, most frequent first, for each categorical column
+            with such values (empty if there are none). Missing values are not counted.
+        """
+        return self._unseen(self.prepare_input(data))
+
     def predict(self, data: Any) -> pd.Series:
         """Predict: class labels for classification, values for regression.
 
         Returns a Series named ``prediction`` with the input's index.
         """
-        features = self.prepare_input(data)
-        predictions = np.asarray(self._call("predict", features))
-        if predictions.ndim == 2 and predictions.shape[1] == 1:
-            predictions = predictions.ravel()
-        return pd.Series(predictions, index=features.index, name="prediction")
+        features = self._checked(data)
+        return self._predict(features)
 
     def predict_proba(self, data: Any) -> pd.DataFrame:
         """Class probabilities: one column per class (in :attr:`classes` order) per input row.
@@ -141,6 +159,72 @@ class ModelPackage:
         Raises:
             PackageError: For a regression model, or a classifier without probabilities.
         """
+        self._check_proba()
+        return self._predict_proba(self._checked(data))
+
+    def predict_table(
+        self, data: Any, *, keep: Sequence[str] = (), proba: bool = False
+    ) -> pd.DataFrame:
+        """The output table of ``automl predict``: kept input columns, then the predictions.
+
+        Args:
+            data: The input rows (as for :meth:`predict`).
+            keep: Input columns copied unchanged into the output, first and in this order
+                (such as an ID column); they need not be feature columns.
+            proba: Add one ``proba_<class>`` column per class (classification only).
+
+        Returns:
+            A DataFrame with the input's index: the ``keep`` columns, ``prediction``, and the
+            probability columns with ``proba``.
+
+        Raises:
+            DataError: A kept column is missing from the input or has the name of an output
+                column (and the checks of :meth:`prepare_input`).
+            PackageError: ``proba`` for a regression model.
+        """
+        if proba:
+            self._check_proba()
+        frame = self._as_frame(data)
+        kept = list(dict.fromkeys(keep))
+        absent = [name for name in kept if name not in frame.columns]
+        if absent:
+            raise DataError(
+                f"cannot keep the column{'s' if len(absent) != 1 else ''} "
+                f"{', '.join(map(repr, absent))}: not in the input (its columns are "
+                f"{', '.join(map(str, frame.columns))})"
+            )
+        outputs = ["prediction"]
+        if proba and self.classes is not None:
+            outputs += [f"proba_{label}" for label in self.classes]
+        clashing = [name for name in kept if name in outputs]
+        if clashing:
+            raise DataError(
+                f"cannot keep the column {clashing[0]!r}: the output has a column of that name; "
+                "rename it in the input"
+            )
+        # Kept columns that the model does not use are not "ignored": no warning for them.
+        passthrough = [name for name in kept if name not in self.features]
+        features = self._checked(frame.drop(columns=passthrough))
+        result = frame.loc[:, kept].copy()
+        result["prediction"] = self._predict(features).to_numpy()
+        if proba:
+            probabilities = self._predict_proba(features)
+            for label in probabilities.columns:
+                result[f"proba_{label}"] = probabilities[label].to_numpy()
+        return result
+
+    def _checked(self, data: Any) -> pd.DataFrame:
+        """:meth:`prepare_input`, then a warning per column with unseen categories."""
+        features = self.prepare_input(data)
+        for column, counts in self._unseen(features).items():
+            logger.warning("%s", describe_unseen(column, counts))
+        return features
+
+    def _unseen(self, features: pd.DataFrame) -> dict[str, dict[str, int]]:
+        known = {name: frozenset(values) for name, values in self.categories.items()}
+        return count_unseen(features, known)
+
+    def _check_proba(self) -> None:
         if self.classes is None:
             raise PackageError(
                 f"{self.path} holds a regression model (target {self.target!r}): class "
@@ -148,7 +232,15 @@ class ModelPackage:
             )
         if not hasattr(self.pipeline, "predict_proba"):
             raise PackageError(f"the model in {self.path} does not provide class probabilities")
-        features = self.prepare_input(data)
+
+    def _predict(self, features: pd.DataFrame) -> pd.Series:
+        predictions = np.asarray(self._call("predict", features))
+        if predictions.ndim == 2 and predictions.shape[1] == 1:
+            predictions = predictions.ravel()
+        return pd.Series(predictions, index=features.index, name="prediction")
+
+    def _predict_proba(self, features: pd.DataFrame) -> pd.DataFrame:
+        assert self.classes is not None  # checked by _check_proba
         proba = np.asarray(self._call("predict_proba", features), dtype=float)
         if proba.ndim != 2 or proba.shape[1] != len(self.classes):
             raise PackageError(

@@ -36,14 +36,28 @@ from pathlib import Path
 from typing import Any
 
 
+_METHODS = ("predict", "predict_proba")
+
+
 class AutomlPyfuncModel:
-    """What MLflow calls: ``predict(model_input, params=None)`` returns the predictions."""
+    """What MLflow calls: ``predict(model_input, params=None)`` returns the predictions.
+
+    ``params={"predict_method": "predict_proba"}`` returns the class probabilities instead: a
+    DataFrame with one column per class, named by the class.
+    """
 
     def __init__(self, package: Any) -> None:
         self.package = package
 
     def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> Any:
-        return self.package.predict(model_input).to_numpy()
+        method = (params or {}).get("predict_method") or "predict"
+        if method == "predict":
+            return self.package.predict(model_input).to_numpy()
+        if method == "predict_proba":
+            return self.package.predict_proba(model_input)
+        raise ValueError(
+            f"params.predict_method must be one of {', '.join(_METHODS)}, not {method!r}"
+        )
 
 
 def _load_pyfunc(data_path: str) -> AutomlPyfuncModel:
@@ -75,6 +89,8 @@ def mlmodel_text(features: Sequence[Feature], classes: list[Any] | None, task: s
 
     inputs = [{"type": f.mlflow_type, "name": f.name, "required": True} for f in features]
     outputs = [{"type": _label_type(classes), "name": "prediction", "required": True}]
+    # Declared so that MLflow (and `mlflow models serve`) accept the parameter.
+    params = [{"name": "predict_method", "type": "string", "default": "predict", "shape": None}]
     document = {
         "flavors": {
             "python_function": {
@@ -97,7 +113,7 @@ def mlmodel_text(features: Sequence[Feature], classes: list[Any] | None, task: s
         "signature": {
             "inputs": json.dumps(inputs),
             "outputs": json.dumps(outputs),
-            "params": None,
+            "params": json.dumps(params),
         },
         "saved_input_example_info": {
             "artifact_path": INPUT_EXAMPLE_FILE,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,15 +40,43 @@ class Feature:
         }
 
 
-def _describe_column(name: str, values: pd.Series, has_missing: bool) -> Feature:
+def mlflow_type_of(dtype: Any, has_missing: bool) -> str | None:
+    """The MLflow column type for data of ``dtype``, or ``None`` for a dtype it has no type for.
+
+    Every integer width maps to ``long`` and every float width to ``double`` (the narrower
+    ``integer`` and ``float`` would refuse 64-bit input); a nullable integer column
+    (``Int64``) that holds missing values maps to ``double``, since ``long`` refuses NaN;
+    text, categories and other object columns map to ``string``, which accepts any object
+    column.
+    """
+    api = pd.api.types
+    if isinstance(dtype, str):
+        dtype = dtype_from_text(dtype)
+    if api.is_integer_dtype(dtype) and not api.is_bool_dtype(dtype):
+        # Only a nullable integer dtype (Int64) can hold the missing values `long` refuses.
+        nullable = isinstance(dtype, pd.api.extensions.ExtensionDtype)
+        return "double" if nullable and has_missing else "long"
+    checks = (
+        (api.is_bool_dtype, "boolean"),
+        (api.is_float_dtype, "double"),
+        (api.is_datetime64_any_dtype, "datetime"),
+        (lambda d: isinstance(d, pd.CategoricalDtype), "string"),
+        (api.is_object_dtype, "string"),
+        (api.is_string_dtype, "string"),
+    )
+    return next((name for check, name in checks if check(dtype)), None)
+
+
+def _describe_column(
+    name: str, values: pd.Series, has_missing: bool, input_dtype: Any = None
+) -> Feature:
     """The feature description of a training column.
 
-    MLflow types are chosen so that MLflow's schema enforcement accepts the frames our loader
-    accepts as far as its type system allows: every integer width maps to ``long`` and every
-    float width to ``double`` (the narrower ``integer`` and ``float`` would refuse 64-bit
-    input); a nullable integer column (``Int64``) that holds missing values maps to ``double``,
-    since ``long`` refuses NaN; object columns map to ``string``, which accepts any object
-    column.
+    ``dtype`` and ``kind`` describe the column as the pipeline was trained on it (what
+    :meth:`~automl.package.ModelPackage.prepare_input` converts input to). ``mlflow_type``
+    describes the column as users' data has it (``input_dtype``, the dtype before automl's type
+    conversion, when known), so that MLflow's schema enforcement accepts the user's own frame:
+    a whole-number column read by ``pd.read_csv`` is int64 even if training used floats.
     """
     dtype = values.dtype
     api = pd.api.types
@@ -79,6 +107,8 @@ def _describe_column(name: str, values: pd.Series, has_missing: bool) -> Feature
             "supported are numbers, booleans, strings, categories and datetimes. Convert the "
             "column before training."
         )
+    if input_dtype is not None:
+        mlflow_type = mlflow_type_of(input_dtype, has_missing) or mlflow_type
     return Feature(name=name, dtype=str(dtype), kind=kind, mlflow_type=mlflow_type)
 
 
@@ -119,11 +149,16 @@ def check_classes(task: str, classes: Sequence[Any] | None) -> list[Any] | None:
 
 
 def check_frames(
-    input_example: Any, reference_sample: Any, target: str
+    input_example: Any,
+    reference_sample: Any,
+    target: str,
+    input_dtypes: Mapping[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, list[Feature]]:
     """Check the input example and reference sample; return the example's features and schema.
 
-    The target column, if the example holds it, is dropped with a warning.
+    The target column, if the example holds it, is dropped with a warning. ``input_dtypes``
+    (column -> dtype of the users' data, before automl's type conversion) chooses the MLflow
+    types; a column it does not name is described by its training dtype.
 
     Raises:
         ValueError: An empty or unnamed example, or a sample without the feature columns.
@@ -144,11 +179,13 @@ def check_frames(
     absent = [c for c in example.columns if c not in reference_sample.columns]
     if absent:
         raise ValueError(f"reference_sample lacks the feature columns {', '.join(absent)}")
+    given = dict(input_dtypes or {})
     features = [
         _describe_column(
             name,
             example[name],
             has_missing=bool(example[name].isna().any() or reference_sample[name].isna().any()),
+            input_dtype=given.get(name),
         )
         for name in example.columns
     ]

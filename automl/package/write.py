@@ -25,6 +25,7 @@ from automl.package.environment import (
     python_env_text,
     requirements_text,
 )
+from automl.package.examples import back_to_training_types, in_input_types
 from automl.package.folder import check_replaceable, replace_folder
 from automl.package.inputs import coerce_string
 from automl.package.jsontext import example_json, json_default, json_text
@@ -77,11 +78,13 @@ def _write_reference(path: Path, sample: pd.DataFrame) -> None:
     write_bytes_durable(path, buffer.getvalue())
 
 
-def _same_predictions(expected: Any, actual: pd.Series, task: str) -> bool:
+def _same_predictions(expected: Any, actual: Any, task: str) -> bool:
     expected_array = np.asarray(expected)
     if expected_array.ndim == 2 and expected_array.shape[1] == 1:
         expected_array = expected_array.ravel()
-    actual_array = actual.to_numpy()
+    actual_array = np.asarray(actual)
+    if actual_array.ndim == 2 and actual_array.shape[1] == 1:
+        actual_array = actual_array.ravel()
     if expected_array.shape != actual_array.shape:
         return False
     if task == "regression":
@@ -91,6 +94,28 @@ def _same_predictions(expected: Any, actual: pd.Series, task: str) -> bool:
             )
         )
     return bool(np.all(expected_array == actual_array))
+
+
+def _stored_example(
+    pipeline: Any, example: pd.DataFrame, features: list[Feature], task: str
+) -> pd.DataFrame:
+    """The input example to store: ``example`` in the users' column types (see
+    :mod:`automl.package.examples`), if those rows convert back to the same predictions."""
+    stored = in_input_types(example, features)
+    back = back_to_training_types(stored, features)
+    try:
+        same = back is not None and _same_predictions(
+            pipeline.predict(example), pipeline.predict(back), task
+        )
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        logger.warning(
+            "The input example does not survive conversion to the input column types; it is "
+            "stored with the training types (MLflow may refuse to replay it)"
+        )
+        return example
+    return stored
 
 
 def _build(
@@ -148,6 +173,7 @@ def write_package(
     input_example: pd.DataFrame,
     reference_sample: pd.DataFrame,
     metadata: Mapping[str, Any],
+    input_dtypes: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a fitted pipeline as a model package folder at ``path``.
 
@@ -168,6 +194,13 @@ def write_package(
         reference_sample: Training rows including the target: the drift reference.
         metadata: JSON-serializable facts about the run, stored as given in metadata.json
             (NaN and infinities become null).
+        input_dtypes: Feature column -> dtype of the users' data before any type conversion
+            (such as ``raw_frame.dtypes`` of the frame read with ``pd.read_csv``). The MLflow
+            signature declares these types, so that MLflow accepts the users' own frames: an
+            int64 column is ``long`` even if the pipeline was trained on floats, a yes/no text
+            column is ``string`` even if it was trained as booleans. The stored input example
+            is written in these types. Columns not named here are declared by their training
+            dtype (the default for all of them).
 
     Returns:
         The package folder.
@@ -183,7 +216,7 @@ def write_package(
     labels = check_classes(task, classes)
     # Files hold the task's name: a Task member is written as its plain string value.
     task = Task(task).value
-    example, features = check_frames(input_example, reference_sample, target)
+    example, features = check_frames(input_example, reference_sample, target, input_dtypes)
     metadata_text = json_text(dict(metadata), "metadata")
 
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -199,7 +232,7 @@ def write_package(
             target=target,
             classes=labels,
             features=features,
-            example=example,
+            example=_stored_example(pipeline, example, features, task),
             reference_sample=reference_sample,
             metadata_text=metadata_text,
         )

@@ -62,7 +62,11 @@ class ComponentLookup:
         try:
             component = self.registry.get(kind, name)
         except PluginError:
-            self.issues.add(name_loc, self.registry.unknown_message(kind, name))
+            self.issues.add(
+                name_loc,
+                self.registry.unknown_message(kind, name),
+                plugin=self.registry.is_plugin_problem(kind, name),
+            )
             return None
         if self.task is not None and not component.spec.supports(self.task):
             fitting = [c.name for c in self.registry.components(kind) if c.spec.supports(self.task)]

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from automl.errors import RecipeError, RecipeIssue
+from automl.errors import RecipeError, RecipeIssue, RecipePluginError
 from automl.naming import did_you_mean
 from automl.secrets import Scrubber
 
@@ -53,11 +53,17 @@ class IssueCollector:
         self._lines = lines
         self._secret_locs = set(secret_locs)
         self._scrubber = Scrubber(secret_values)
+        self._plugin_problem = False
 
-    def add(self, loc: Loc, message: str) -> None:
-        """Record a problem at ``loc`` (unless a root cause was already reported there)."""
+    def add(self, loc: Loc, message: str, *, plugin: bool = False) -> None:
+        """Record a problem at ``loc`` (unless a root cause was already reported there).
+
+        ``plugin`` marks a problem of the installation, not the recipe (a component that
+        needs a library not installed, or a plugin that failed): the error then exits with 4.
+        """
         if loc in self._explained:
             return
+        self._plugin_problem = self._plugin_problem or plugin
         self.issues.append(RecipeIssue(format_loc(loc), self.scrub(message), self._lines(loc)))
 
     def add_root_cause(self, loc: Loc, message: str) -> None:
@@ -116,12 +122,13 @@ class IssueCollector:
         return message + self.echo((*prefix, *loc), detail.get("input"))
 
     def raise_if_any(self) -> None:
-        """Raise a :class:`RecipeError` holding every problem collected, if there is one."""
+        """Raise a :class:`RecipeError` holding every problem collected, if there is one (a
+        :class:`RecipePluginError` when one of them is a problem of the installation)."""
         if self.issues:
             ordered = sorted(
                 self.issues, key=lambda issue: issue.line if issue.line is not None else 0
             )
-            raise RecipeError(self.source, ordered)
+            raise (RecipePluginError if self._plugin_problem else RecipeError)(self.source, ordered)
 
 
 def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:

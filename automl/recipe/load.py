@@ -31,6 +31,7 @@ def load_recipe(
     registry: PluginRegistry | None = None,
     *,
     env: Mapping[str, str] | None = None,
+    source_required: bool = True,
 ) -> ResolvedRecipe:
     """Load, validate and resolve a recipe file.
 
@@ -38,6 +39,7 @@ def load_recipe(
         path: The YAML file. Relative paths inside it resolve against its folder.
         registry: The plugins to resolve names with; discovered from entry points if omitted.
         env: Variables for ``${VAR}`` interpolation (default: the process environment).
+        source_required: Whether ``data.source`` must be set (see :func:`parse_recipe`).
 
     Raises:
         RecipeError: listing every problem found, each with its path and line.
@@ -67,6 +69,7 @@ def load_recipe(
         default_name=file.stem,
         registry=registry,
         env=env,
+        source_required=source_required,
     )
 
 
@@ -78,6 +81,7 @@ def parse_recipe(
     default_name: str | None = "recipe",
     registry: PluginRegistry | None = None,
     env: Mapping[str, str] | None = None,
+    source_required: bool = True,
 ) -> ResolvedRecipe:
     """Validate and resolve recipe text (see :func:`load_recipe`).
 
@@ -88,6 +92,8 @@ def parse_recipe(
         default_name: The recipe name to use when the text sets none.
         registry: The plugins to resolve names with; discovered from entry points if omitted.
         env: Variables for ``${VAR}`` interpolation (default: the process environment).
+        source_required: Whether ``data.source`` must be set; off when the data is given in
+            Python (``automl.run(recipe, data=frame)``).
     """
     try:
         document = parse_yaml(text)
@@ -137,6 +143,7 @@ def parse_recipe(
         issues=issues,
         registry=registry if registry is not None else PluginRegistry.discover(),
         base_dir=Path(base_dir) if base_dir is not None else Path.cwd(),
+        source_required=source_required,
     )
     resolved = resolver.resolve(recipe)
     issues.raise_if_any()
@@ -183,6 +190,6 @@ def _filled_defaults(model: BaseModel, raw: Any, loc: Loc) -> list[FilledDefault
                 else "neither time_budget nor n_trials was set"
             )
             filled.append(FilledDefault("search.time_budget", value, note))
-        elif name not in given and name not in ("metric", "models", "name"):
+        elif name not in given and name not in ("metric", "models", "name", "source"):
             filled.append(FilledDefault(format_loc(field_loc), value))
     return filled

@@ -40,6 +40,8 @@ class RecipeResolver:
         issues: Where problems are recorded.
         registry: The plugins to resolve names with.
         base_dir: The folder relative paths resolve against.
+        source_required: Whether ``data.source`` must be set (not when the data is given in
+            Python).
 
     Attributes:
         filled: The component parameters (and models) automl filled in, once resolved.
@@ -52,8 +54,10 @@ class RecipeResolver:
         issues: IssueCollector,
         registry: PluginRegistry,
         base_dir: Path,
+        source_required: bool = True,
     ) -> None:
         self.raw = raw
+        self.source_required = source_required
         self.issues = issues
         self.registry = registry
         self.base_dir = base_dir
@@ -89,7 +93,7 @@ class RecipeResolver:
         self._check_shared_task(metric, metrics, models)
         if (
             recipe is None
-            or source is None
+            or (source is None and self.source_required)
             or metrics is None
             or models is None
             or deployers is None
@@ -121,9 +125,16 @@ class RecipeResolver:
         }
 
     def _data_source(self) -> ResolvedComponent | None:
-        return self.components.inline(
-            ComponentKind.DATA_SOURCE, _dig(self.raw, "data", "source"), ("data", "source")
-        )
+        raw = _dig(self.raw, "data", "source")
+        if raw is None:
+            if self.source_required and isinstance(self.raw.get("data"), dict):
+                self.issues.add(
+                    ("data", "source"),
+                    "required key is missing: data.source is required unless you pass data= "
+                    "in Python (automl.run(recipe, data=frame))",
+                )
+            return None
+        return self.components.inline(ComponentKind.DATA_SOURCE, raw, ("data", "source"))
 
     def _deployers(self) -> list[ResolvedComponent] | None:
         raw = self.raw.get("deploy", [])

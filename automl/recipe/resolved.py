@@ -67,7 +67,8 @@ class ResolvedRecipe:
         text: The recipe text as written (``${VAR}`` references not expanded; safe to store).
         source: Where the recipe came from (its path, or a label).
         base_dir: The folder relative paths resolve against.
-        data_source: The data source and its parameters.
+        data_source: The data source and its parameters (``None`` when the data is given in
+            Python).
         test_source: The separate test set's source (``data.test_source``), if any.
         metric: The primary metric, or ``None`` while the task is ``auto`` and no metric is named.
         metrics: The secondary metrics.
@@ -83,7 +84,7 @@ class ResolvedRecipe:
     text: str
     source: str
     base_dir: Path
-    data_source: ResolvedComponent
+    data_source: ResolvedComponent | None
     test_source: ResolvedComponent | None
     metric: Component | None
     metrics: tuple[Component, ...]

@@ -83,8 +83,12 @@ class ModelConfig(RecipeSection):
 class DataSpec(RecipeSection):
     """Where the data comes from and what to predict."""
 
-    source: ComponentConfig = Field(
-        description="{type: NAME, ...}: the data source and its parameters."
+    source: ComponentConfig | None = Field(
+        default=None,
+        description=(
+            "{type: NAME, ...}: the data source and its parameters (required unless the data "
+            "is given in Python: automl.run(recipe, data=frame))."
+        ),
     )
     target: str = Field(min_length=1, description="The column to predict.")
     holdout: float = Field(

@@ -3,7 +3,9 @@
 Builtin plugins and third-party plugins come in the same way, through the entry-point group
 ``automl``. Each entry point is loaded, and each hook implementation called, on its own: a
 plugin that fails to import, implements an unknown hook, or raises is recorded as a
-:class:`PluginProblem` (logged as a warning) and every other plugin keeps working.
+:class:`PluginProblem` (logged as a warning) and every other plugin keeps working. A component
+whose record ``requires`` a module that is not installed is *unavailable*: listed with its
+``pip install`` line (:meth:`PluginRegistry.unavailable`), never used.
 
 A registry is an ordinary object owned by its caller (there is no global one), so every run and
 every test gets a fresh one::

@@ -12,8 +12,13 @@ import pluggy
 
 from automl import hookspecs
 from automl.errors import PluginError
-from automl.naming import did_you_mean
-from automl.registry.collect import REGISTRATION_HOOKS, ComponentIndex, collect_components
+from automl.registry.collect import (
+    REGISTRATION_HOOKS,
+    ComponentIndex,
+    check_hooks,
+    collect_components,
+    could_provide,
+)
 from automl.registry.plugins import (
     ENTRY_POINT_GROUP,
     Component,
@@ -146,7 +151,7 @@ class PluginRegistry:
         except (Exception, SystemExit) as exc:
             self._report(info, "register", describe_error(exc))
             return False
-        rejection = self._check_hooks(plugin)
+        rejection = check_hooks(self._pm, plugin)
         if rejection:
             self._pm.unregister(plugin, name=name)
             self._report(info, "register", rejection)
@@ -154,21 +159,6 @@ class PluginRegistry:
         self._plugins[name] = info
         self._index = None
         return True
-
-    def _check_hooks(self, plugin: object) -> str | None:
-        callers = self._pm.get_hookcallers(plugin) or []
-        if not callers:
-            return "it implements no automl hook (is the entry point pointing at the right module?)"
-        known = [name for name in dir(hookspecs) if name.startswith("automl_")]
-        for caller in callers:
-            if not caller.has_spec():
-                return (
-                    f"it implements unknown hook {caller.name!r}.{did_you_mean(caller.name, known)}"
-                )
-            for impl in caller.get_hookimpls():
-                if impl.plugin is plugin and (impl.hookwrapper or impl.wrapper):
-                    return f"hook {caller.name!r} may not be a wrapper"
-        return None
 
     def _report(self, plugin: PluginInfo, stage: str, error: str) -> None:
         problem = PluginProblem(plugin=plugin, stage=stage, error=error)
@@ -193,13 +183,12 @@ class PluginRegistry:
         """Return the component ``name`` of ``kind``.
 
         Raises:
-            PluginError: the name is unknown (with "did you mean" and the installed names) or
-                is claimed by two plugins (naming both).
+            PluginError: the name is unknown (with "did you mean", the installed names and the
+                plugins that failed), unavailable (with the ``pip install`` line) or claimed by
+                two plugins (naming both).
         """
         kind = ComponentKind(kind)
         index = self._collect()
-        if (kind, name) in index.conflicts:
-            raise PluginError(index.conflict_message(kind, name))
         if name not in index.components[kind]:
             raise PluginError(self.unknown_message(kind, name))
         return index.components[kind][name]
@@ -221,28 +210,36 @@ class PluginRegistry:
         return self.get(ComponentKind.METRIC, name).spec_as(MetricSpec)
 
     def unknown_message(self, kind: ComponentKind | str, name: object) -> str:
-        """The error text for a component name that is not installed."""
+        """The error text for a name that is not usable: unknown (naming the plugins that
+        failed and may provide it), unavailable (with the install line) or a conflict."""
         kind = ComponentKind(kind)
-        index = self._collect()
-        if (kind, name) in index.conflicts:
-            return index.conflict_message(kind, str(name))
-        installed = self.names(kind)
-        message = f"Unknown {kind.label} {name!r}.{did_you_mean(str(name), installed)}"
-        message += (
-            f" Installed: {', '.join(installed)}."
-            if installed
-            else f" No {kind.label} is installed."
+        return self._collect().missing_message(
+            kind, str(name), failed=self.failed_providers(kind), skipped=self._skipped
         )
-        if self._skipped:
-            message += " Not loaded: " + ", ".join(sorted({p.name for p in self._skipped})) + "."
-        return message
+
+    def is_plugin_problem(self, kind: ComponentKind | str, name: str) -> bool:
+        """Whether ``name`` is unusable because of what is installed, not how it is written:
+        its component lacks a required module, or a plugin that may provide it failed."""
+        kind = ComponentKind(kind)
+        return name in self._collect().unavailable[kind] or bool(self.failed_providers(kind))
+
+    def failed_providers(self, kind: ComponentKind | str) -> list[PluginProblem]:
+        """Failures that left out components of ``kind`` (load, register or its hook)."""
+        kind = ComponentKind(kind)
+        return [problem for problem in self.problems if could_provide(problem, kind)]
+
+    def unavailable(self, kind: ComponentKind | str | None = None) -> list[Component]:
+        """Components whose required modules are missing, sorted by kind then name."""
+        index = self._collect().unavailable
+        kinds = list(ComponentKind) if kind is None else [ComponentKind(kind)]
+        return [index[k][name] for k in kinds for name in sorted(index[k])]
 
     def names(self, kind: ComponentKind | str) -> list[str]:
         """Sorted names of the usable components of ``kind``."""
         return sorted(self._collect().components[ComponentKind(kind)])
 
     def components(self, kind: ComponentKind | str | None = None) -> list[Component]:
-        """Usable components, sorted by kind then name (conflicting names are left out)."""
+        """Usable components, sorted by kind then name (conflicts and unavailable ones left out)."""
         index = self._collect().components
         kinds = list(ComponentKind) if kind is None else [ComponentKind(kind)]
         return [index[k][name] for k in kinds for name in sorted(index[k])]

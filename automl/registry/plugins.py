@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -21,6 +23,7 @@ __all__ = [
     "autoload_from_env",
     "describe_error",
     "disabled_from_env",
+    "missing_modules",
 ]
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
@@ -77,10 +80,38 @@ class PluginProblem:
 
 @dataclass(frozen=True)
 class Component:
-    """A component record together with the plugin that provided it."""
+    """A component record together with the plugin that provided it.
+
+    Attributes:
+        spec: The record the plugin registered.
+        plugin: The plugin that registered it.
+        missing: The modules of ``spec.requires`` that are not installed; when there are
+            any, the component is unavailable (listed, but not usable).
+    """
 
     spec: ComponentSpec
     plugin: PluginInfo
+    missing: tuple[str, ...] = ()
+
+    @property
+    def available(self) -> bool:
+        """Whether every module the component requires is installed."""
+        return not self.missing
+
+    @property
+    def install_command(self) -> str:
+        """The command that installs what the component requires: ``pip install "..."``."""
+        target = self.spec.install or " ".join(self.missing or self.spec.requires)
+        return f'pip install "{target}"'
+
+    def unavailable_message(self) -> str:
+        """Why the component cannot be used and what to install (it must be unavailable)."""
+        modules = ", ".join(self.missing)
+        verb = "is" if len(self.missing) == 1 else "are"
+        return (
+            f"{self.kind.label} {self.name!r} of {self.plugin} needs {modules}, which {verb} not "
+            f"installed: {self.install_command}"
+        )
 
     @property
     def kind(self) -> ComponentKind:
@@ -132,3 +163,22 @@ def describe_error(exc: BaseException) -> str:
     """``"TypeName: message"`` for an exception a plugin raised (just the type without text)."""
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def missing_modules(modules: Iterable[str]) -> tuple[str, ...]:
+    """The modules that cannot be found, in order; none of them is imported.
+
+    ``importlib.util.find_spec`` only locates a top-level module, so checking every
+    component's requirements at discovery costs microseconds, not the libraries' import time.
+    """
+    missing: list[str] = []
+    for module in modules:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ValueError:  # imported already, by something that left __spec__ unset
+            found = True
+        except ImportError:
+            found = False
+        if not found:
+            missing.append(module)
+    return tuple(missing)

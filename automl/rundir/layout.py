@@ -12,6 +12,7 @@
       profile.json       the data profile
       predictions/       out-of-fold predictions of the best trials, holdout predictions
       model/             the packaged best model
+      .automl.lock       locked while a run writes here (a second run into it is refused)
 """
 
 from __future__ import annotations

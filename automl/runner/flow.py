@@ -14,20 +14,19 @@ import logging
 import os
 import platform
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automl.errors import AutomlError, ExecutorError
-from automl.leaderboard import Leaderboard
 from automl.records import BestTrial, Phase, RunStatus, RunSummary, StopReason, TrialFailure
 from automl.rundir import PredictionStore, RunLayout
 from automl.runner.directory import RunFiles, RunLock, RunLog, make_run_dir
 from automl.runner.overrides import requested_budget
+from automl.runner.result import RunResult
 
 if TYPE_CHECKING:
     from automl.data import DataProfile
     from automl.recipe import ResolvedRecipe
+    from automl.runner.memory import GivenData
     from automl.search import Budget, SearchProgress
 
 __all__ = ["PhaseCallback", "RunResult", "make_budget", "run", "versions"]
@@ -45,18 +44,6 @@ VERSIONED = (
     "torch",
     "ray",
 )
-
-
-@dataclass
-class RunResult:
-    """What a finished run produced."""
-
-    run_dir: Path
-    summary: RunSummary
-    leaderboard: Leaderboard
-    resumed: bool = False
-    stopped_by: StopReason | None = None
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 PhaseCallback = Callable[[Phase], None]
@@ -105,6 +92,7 @@ def run(
     on_phase: PhaseCallback | None = None,
     on_profile: Callable[[DataProfile], None] | None = None,
     budget: Budget | None = None,
+    data: GivenData | None = None,
 ) -> RunResult:
     """Run a validated recipe end to end (see the module docstring for what is written).
 
@@ -116,6 +104,7 @@ def run(
         on_phase: Called with each :class:`~automl.records.Phase` as it starts.
         on_profile: Called with the data profile once the data is prepared.
         budget: The run's budget; by default built from the recipe (tests pass a fake clock).
+        data: Tables given in Python, read instead of the recipe's sources.
 
     Raises:
         AutomlError: bad data, plugins, or a search in which every trial failed; ``run.json``
@@ -140,10 +129,11 @@ def run(
     with RunLock(layout), RunLog(layout):
         files = RunFiles(layout, resolved.text, summary, resuming=layout.journal.exists())
         logger.info("Run %r into %s", resolved.name, layout.root)
+        for problem in resolved.registry.problems:  # logged at discovery, before run.log opened
+            logger.info("Plugin problem: %s; it is left out", problem)
         try:
-            result = _phases(
-                resolved, files, budget, on_progress, on_phase or (lambda _: None), on_profile
-            )
+            phase = _logged_phases(budget, on_phase or (lambda _: None))
+            result = _phases(resolved, files, budget, on_progress, phase, on_profile, data)
         except KeyboardInterrupt:
             summary.stopped_by = summary.stopped_by or StopReason.INTERRUPTED
             message = (
@@ -166,6 +156,15 @@ def run(
     return result
 
 
+def _logged_phases(budget: Budget, on_phase: PhaseCallback) -> PhaseCallback:
+    def started(phase: Phase) -> None:
+        left = budget.remaining()
+        logger.info("Phase %s%s", phase.value, "" if left is None else f" ({left:.1f} s left)")
+        on_phase(phase)
+
+    return started
+
+
 def _after_run(resolved: ResolvedRecipe, layout: RunLayout, summary: RunSummary) -> None:
     """Tell the observers how the run ended, successful or not (each observer is isolated)."""
     resolved.registry.after_run(recipe=resolved, run_dir=layout.root, summary=summary)
@@ -180,8 +179,9 @@ def _finish(files: RunFiles, budget: Budget, status: RunStatus, message: str | N
     summary.budget = budget.record()
     summary.finished_at = _now()
     files.write_summary()
-    if summary.budget.overrun:
-        logger.warning("The run took %.1f s longer than its time budget", summary.budget.overrun)
+    over = summary.budget.overrun  # the last line of run.log: how the run ended
+    ending = f"; {over:.1f} s longer than its time budget" if over else ""
+    logger.log(logging.WARNING if over else logging.INFO, "Run %s%s", status.value, ending)
 
 
 def _phases(
@@ -191,6 +191,7 @@ def _phases(
     on_progress: Callable[[SearchProgress], None] | None,
     on_phase: PhaseCallback,
     on_profile: Callable[[DataProfile], None] | None,
+    data: GivenData | None,
 ) -> RunResult:
     from automl.runner.deploy import deploy
     from automl.runner.finish import refit_best
@@ -208,7 +209,7 @@ def _phases(
         summary.timings[phase.value] = budget.used.get(phase.value, 0.0)
 
     prepared = load_and_prepare(
-        resolved, summary, budget, on_phase, on_profile, files.write_profile
+        resolved, summary, budget, on_phase, on_profile, files.write_profile, data
     )
     timed(Phase.LOAD)
     timed(Phase.PREPARE)

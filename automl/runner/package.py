@@ -55,5 +55,6 @@ def package_model(layout: RunLayout, pipeline: Any, prepared: Prepared, summary:
         input_example=features.head(5),
         reference_sample=reference.reset_index(drop=True),
         metadata=package_metadata(summary),
+        input_dtypes=prepared.input_dtypes,
     )
     return package_digest(layout.model)

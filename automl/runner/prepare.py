@@ -3,7 +3,7 @@ the metrics and models that fit the (possibly inferred) task."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import AutomlError, RecipeError, RecipeIssue
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from automl.data import DataProfile, TrainingTable
     from automl.recipe import ResolvedModel, ResolvedRecipe
+    from automl.runner.memory import GivenData
     from automl.search.budget import Budget
 
 __all__ = [
@@ -29,8 +30,16 @@ __all__ = [
 
 
 def read_data(resolved: ResolvedRecipe, source: Any) -> pd.DataFrame:
-    """Read one of the recipe's sources (``data.source`` or ``data.test_source``)."""
+    """Read one of the recipe's sources (``data.source`` or ``data.test_source``).
+
+    Raises:
+        RecipeError: the recipe has no ``data.source`` (its data was to be given in Python).
+    """
     from automl.data import read_source
+
+    if source is None:
+        message = "data.source is required unless you pass data= in Python"
+        raise RecipeError(resolved.source, [RecipeIssue("data.source", message)])
 
     return read_source(
         source.component,
@@ -65,6 +74,9 @@ class Prepared:
     metric: MetricSpec
     metrics: list[MetricSpec]
     models: dict[str, ResolvedModel]
+    input_dtypes: dict[str, Any] = field(default_factory=dict)
+    """Each feature column's dtype as the source read it, before type conversion: the model
+    package declares these types to MLflow."""
 
 
 def load_and_prepare(
@@ -74,9 +86,14 @@ def load_and_prepare(
     on_phase: Any,
     on_profile: Any,
     write_profile: Any,
+    given: GivenData | None = None,
 ) -> Prepared:
-    """Run the load and prepare phases; fills the summary's task, metrics, models and data."""
+    """Run the load and prepare phases; fills the summary's task, metrics, models and data.
+
+    Tables ``given`` in Python replace the recipe's sources: no source is read for them.
+    """
     from automl.data import fingerprint, with_test_rows
+    from automl.runner.memory import GIVEN_IN_PYTHON
 
     recipe = resolved.recipe
 
@@ -85,8 +102,10 @@ def load_and_prepare(
 
     on_phase(Phase.LOAD)
     with budget.phase(Phase.LOAD):
-        frame = read(resolved.data_source)
-        test_frame = read(resolved.test_source) if resolved.test_source is not None else None
+        frame = given.frame if given is not None else read(resolved.data_source)
+        test_frame = given.test_frame if given is not None else None
+        if test_frame is None and resolved.test_source is not None:
+            test_frame = read(resolved.test_source)
     on_phase(Phase.PREPARE)
     with budget.phase(Phase.PREPARE):
         table = prepare_table(resolved, frame)
@@ -104,6 +123,8 @@ def load_and_prepare(
         summary.metrics = [m.name for m in metrics]
         summary.models = list(models)
         summary.data = fingerprint(frame)
+        if given is not None:
+            summary.data["source"] = GIVEN_IN_PYTHON
         if test_frame is not None:
             summary.data["test_source"] = fingerprint(test_frame)
             split = test_split(training_rows, len(table.target))
@@ -112,7 +133,15 @@ def load_and_prepare(
         summary.data.update(
             training_rows=len(split.train_rows), holdout_rows=len(split.holdout_rows)
         )
-    return Prepared(table=table, split=split, metric=metric, metrics=metrics, models=models)
+    input_dtypes = {name: frame[name].dtype for name in table.features.columns if name in frame}
+    return Prepared(
+        table=table,
+        split=split,
+        metric=metric,
+        metrics=metrics,
+        models=models,
+        input_dtypes=input_dtypes,
+    )
 
 
 def components_for_task(

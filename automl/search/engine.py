@@ -237,6 +237,7 @@ class Search:
             outcome, running.model, running.params, self.metric, retry_of=retry_of
         )
         store_record(trial, record)
+        self._log_trial(record)
         if record.state is TrialState.COMPLETE:
             self.study.tell(trial, record.value)
             self.progress.complete += 1
@@ -247,7 +248,6 @@ class Search:
             self.study.tell(trial, state=OptunaState.PRUNED)
             self.progress.pruned += 1
         else:
-            logger.info("Trial %d (%s) failed: %s", trial.number, running.model, record.error)
             if record.failure is not None and record.failure.traceback:
                 logger.info("Trial %d traceback:\n%s", trial.number, record.failure.traceback)
             # A dead worker says little about the configuration: run it once more. The retry,
@@ -268,6 +268,14 @@ class Search:
         if self.on_trial is not None:
             self.on_trial(record)
         self._emit()
+
+    def _log_trial(self, record: TrialRecord) -> None:
+        """One line per finished trial, so that ``run.log`` tells the whole search."""
+        score = "-" if record.value is None else f"{record.value:.4f}"
+        fit = "-" if record.fit_time is None else f"{record.fit_time:.2f} s"
+        reason = f": {record.error}" if record.error else ""
+        how = f"{record.state.value}, {self.metric} {score}, fit {fit}{reason}"
+        logger.info("Trial %d %s: %s", record.number, record.model, how)
 
     def _report_remaining(self, running: _Running, outcome: TrialOutcome) -> None:
         """Record the running mean after every fold that was not reported during the trial."""

@@ -60,9 +60,10 @@ def require_ray() -> None:
     """
     try:
         import ray  # noqa: F401 (imported to check that it is installed)
-    except ImportError:  # pragma: no cover - ray is a dependency
+    except ImportError:
         raise ExecutorError(
-            "execution.backend: ray needs the 'ray' package: pip install 'ray[default]'"
+            "execution.backend: ray needs the 'ray' package (the ray extra): "
+            'pip install "automl[ray]"'
         ) from None
 
 
@@ -91,8 +92,26 @@ def connect(address: str | None, *, cpus: int, object_store_memory: int) -> bool
                 signal.signal(number, handler)
 
 
+RAY_AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
+_TOKEN_AUTH_NOTICE = "Token authentication is enabled for this Ray cluster"
+
+
+def _hide_token_auth_notice(record: logging.LogRecord) -> bool:
+    """Drop Ray's notice that token authentication is on: it stays on, as it should."""
+    return not record.getMessage().startswith(_TOKEN_AUTH_NOTICE)
+
+
+def quiet_ray_notices() -> None:
+    """Silence Ray's warning that token authentication is on by default (once per process)."""
+    auth_logger = logging.getLogger(RAY_AUTH_LOGGER)
+    if _hide_token_auth_notice not in auth_logger.filters:
+        auth_logger.addFilter(_hide_token_auth_notice)
+
+
 def _init(address: str | None, cpus: int, object_store_memory: int) -> bool:
     import ray
+
+    quiet_ray_notices()
 
     options: dict[str, Any] = {
         "logging_level": logging.WARNING,

@@ -7,6 +7,7 @@ plugin must be installed where trials run), the data once, then one trial at a t
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import pickle
 from dataclasses import dataclass
@@ -83,6 +84,17 @@ def rebuild(setup: WorkerSetup, where: str = "this worker") -> WorkerState:
     Raises:
         PluginError: a plugin cannot be imported here, or a component is missing.
     """
+    # The driver logged what went wrong when it discovered the plugins; every worker that
+    # rebuilds them would log it once more.
+    registry_logger = logging.getLogger("automl.registry")
+    quiet, registry_logger.disabled = registry_logger.disabled, True
+    try:
+        return _rebuild(setup, where)
+    finally:
+        registry_logger.disabled = quiet
+
+
+def _rebuild(setup: WorkerSetup, where: str) -> WorkerState:
     registry = PluginRegistry()
     for ref in setup.plugins:
         try:

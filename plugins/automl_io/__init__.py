@@ -67,6 +67,9 @@ def automl_register_data_sources() -> list[DataSourceSpec]:
             description="A table or query from a SQL database (a SQLAlchemy URL, e.g. ${DATABASE_URL})",
             factory=read_sql,
             params=SqlParams,
+            # SQLAlchemy is the `sql` extra; database drivers are the user's choice.
+            requires=("sqlalchemy",),
+            install="automl[sql]",
         ),
         DataSourceSpec(
             name="http",

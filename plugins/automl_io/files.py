@@ -250,7 +250,7 @@ def _read_error(
     if isinstance(exc, ImportError):
         message = (
             f"cannot read {shown}: a package for this kind of URL is missing ({detail}); "
-            "install it (e.g. pip install s3fs for s3://, gcsfs for gs://)"
+            'install it (pip install "automl[s3]" for s3://, pip install gcsfs for gs://)'
         )
     elif isinstance(exc, FileNotFoundError) or status == 404:
         message = f"not found: {shown} ({detail}); check data.source.path"

@@ -2,6 +2,8 @@
 
 Registered through the ``automl`` entry-point group like any third-party plugin. LightGBM (and
 numpy, scikit-learn) is imported only when a model is built and fitted, so discovery stays fast.
+LightGBM itself is the ``lightgbm`` extra of automl (``pip install "automl[lightgbm]"``); without
+it the model is listed as unavailable, with that line.
 """
 
 from __future__ import annotations

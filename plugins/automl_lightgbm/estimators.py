@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from automl import can_split_validation
 
@@ -80,8 +81,35 @@ class _LightGBMBase(BaseEstimator):
             "force_row_wise": True,
         }
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # LightGBM routes missing values itself
+        return tags
+
     def _new_model(self, lightgbm: Any, n_estimators: int) -> Any:
         raise NotImplementedError
+
+    def _validate_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``X`` (float, NaN allowed) and ``y`` checked as scikit-learn does; sets
+        ``n_features_in_``."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            dtype=np.float64,
+            ensure_all_finite="allow-nan",
+            y_numeric=not self._classification,
+        )
+        if self._classification:
+            check_classification_targets(y)
+        return X, y
+
+    def _validate_predict(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        X_checked: np.ndarray = validate_data(
+            self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False
+        )
+        return X_checked
 
     def _fit(self, X: Any, y: Any) -> None:
         """Fit ``model_`` on numeric targets (class codes for classification)."""
@@ -113,12 +141,11 @@ class _LightGBMBase(BaseEstimator):
             self.best_iteration_ = rounds
             self.early_stopped_ = False
         self.model_ = model
-        self.n_features_in_ = X.shape[1]
 
     def predict(self, X: Any) -> Any:
         """Predictions of the best boosting round."""
-        check_is_fitted(self, "model_")
-        return self.model_.predict(np.asarray(X, dtype=float))
+        X = self._validate_predict(X)
+        return self.model_.predict(X)
 
 
 class LightGBMClassifier(ClassifierMixin, _LightGBMBase):
@@ -173,19 +200,21 @@ class LightGBMClassifier(ClassifierMixin, _LightGBMBase):
 
     def fit(self, X: Any, y: Any) -> LightGBMClassifier:
         """Fit, early-stopping on a stratified validation split when it is large enough."""
+        X, y = self._validate_fit(X, y)
         # Encoded here: LightGBM's own encoder does not reach the validation labels (eval_y).
-        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
-        self._fit(np.asarray(X, dtype=float), codes)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        self._fit(X, codes)
         return self
 
     def predict_proba(self, X: Any) -> Any:
         """Class probabilities, columns in ``classes_`` order."""
-        check_is_fitted(self, "model_")
-        return self.model_.predict_proba(np.asarray(X, dtype=float))
+        X = self._validate_predict(X)
+        return self.model_.predict_proba(X)
 
     def predict(self, X: Any) -> Any:
         """The most probable class of each row, as an original label."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: it raises NotFittedError before fit
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
 class LightGBMRegressor(RegressorMixin, _LightGBMBase):
@@ -203,5 +232,6 @@ class LightGBMRegressor(RegressorMixin, _LightGBMBase):
 
     def fit(self, X: Any, y: Any) -> LightGBMRegressor:
         """Fit, early-stopping on a validation split when it is large enough."""
-        self._fit(np.asarray(X, dtype=float), np.asarray(y, dtype=float))
+        X, y = self._validate_fit(X, y)
+        self._fit(X, np.asarray(y, dtype=float))
         return self

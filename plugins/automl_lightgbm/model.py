@@ -89,5 +89,8 @@ LIGHTGBM = ModelSpec(
     search_space=_search_space,
     cost=3.0,
     needs_scaling=False,
+    # LightGBM is the `lightgbm` extra: without it the model is listed as unavailable.
+    requires=("lightgbm",),
+    install="automl[lightgbm]",
 )
 """The ``lightgbm`` model record."""

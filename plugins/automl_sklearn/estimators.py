@@ -29,7 +29,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier as _HGBClassifier
 from sklearn.ensemble import HistGradientBoostingRegressor as _HGBRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, LogisticRegression
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from automl import can_split_validation
 
@@ -89,24 +90,46 @@ class HistGradientBoostingRegressor(_HGBRegressor):
 
 
 class _Delegating(BaseEstimator):
-    """Fits an inner estimator (``estimator_``) built from the parameters and the data."""
+    """Fits an inner estimator (``estimator_``) built from the parameters and the data.
+
+    ``fit`` and ``predict`` check their input as scikit-learn's own estimators do (dense,
+    finite, 2-D, the fitted number of features), so a wrong input gets scikit-learn's message
+    rather than an error from deep inside the inner estimator.
+    """
+
+    _classification = False
+
+    def _validate_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``X`` and ``y`` checked and converted; sets ``n_features_in_``."""
+        X, y = validate_data(self, X, y, y_numeric=not self._classification)
+        if self._classification:
+            check_classification_targets(y)
+        return X, y
+
+    def _validate_predict(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "estimator_")
+        X_checked: np.ndarray = validate_data(self, X, reset=False)
+        return X_checked
 
     def predict(self, X: Any) -> Any:
         """Predict with the fitted inner estimator."""
-        check_is_fitted(self, "estimator_")
+        X = self._validate_predict(
+            X
+        )  # before estimator_ is read: NotFittedError, not AttributeError
         return self.estimator_.predict(X)
 
 
 class _DelegatingClassifier(ClassifierMixin, _Delegating):
+    _classification = True
+
     def predict_proba(self, X: Any) -> Any:
         """Class probabilities, columns in ``classes_`` order."""
-        check_is_fitted(self, "estimator_")
+        X = self._validate_predict(X)
         return self.estimator_.predict_proba(X)
 
-    def _set_fitted(self, estimator: Any, X: Any) -> None:
+    def _set_fitted(self, estimator: Any) -> None:
         self.estimator_ = estimator
         self.classes_ = estimator.classes_
-        self.n_features_in_ = np.shape(X)[1]
 
 
 class KNNClassifier(_DelegatingClassifier):
@@ -120,9 +143,10 @@ class KNNClassifier(_DelegatingClassifier):
     def fit(self, X: Any, y: Any) -> KNNClassifier:
         from sklearn.neighbors import KNeighborsClassifier
 
+        X, y = self._validate_fit(X, y)
         neighbors = max(1, min(self.n_neighbors, len(y)))
         model = KNeighborsClassifier(neighbors, weights=self.weights, p=self.p, n_jobs=1)
-        self._set_fitted(model.fit(X, y), X)
+        self._set_fitted(model.fit(X, y))
         return self
 
 
@@ -137,10 +161,10 @@ class KNNRegressor(RegressorMixin, _Delegating):
     def fit(self, X: Any, y: Any) -> KNNRegressor:
         from sklearn.neighbors import KNeighborsRegressor
 
+        X, y = self._validate_fit(X, y)
         neighbors = max(1, min(self.n_neighbors, len(y)))
         model = KNeighborsRegressor(neighbors, weights=self.weights, p=self.p, n_jobs=1)
         self.estimator_ = model.fit(X, y)
-        self.n_features_in_ = np.shape(X)[1]
         return self
 
 
@@ -203,6 +227,7 @@ class SVMClassifier(_DelegatingClassifier):
         from sklearn.frozen import FrozenEstimator
         from sklearn.model_selection import StratifiedKFold
 
+        X, y = self._validate_fit(X, y)
         svm = self._svm(X)
         _, counts = np.unique(np.asarray(y), return_counts=True)
         folds = int(min(5, counts.min()))
@@ -213,12 +238,13 @@ class SVMClassifier(_DelegatingClassifier):
             every_row = np.arange(len(y))
             frozen = FrozenEstimator(_quiet_fit(svm, X, y))
             model = CalibratedClassifierCV(frozen, method="sigmoid", cv=[(every_row, every_row)])
-        self._set_fitted(_quiet_fit(model, X, y), X)
+        self._set_fitted(_quiet_fit(model, X, y))
         return self
 
     def predict(self, X: Any) -> Any:
         """The most probable class of each row."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: it raises NotFittedError before fit
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
 class SVMRegressor(RegressorMixin, _Delegating):
@@ -245,6 +271,7 @@ class SVMRegressor(RegressorMixin, _Delegating):
     def fit(self, X: Any, y: Any) -> SVMRegressor:
         from sklearn.svm import SVR, LinearSVR
 
+        X, y = self._validate_fit(X, y)
         y = np.asarray(y, dtype=float)
         self.y_mean_ = float(y.mean())
         self.y_scale_ = float(y.std()) or 1.0
@@ -261,7 +288,6 @@ class SVMRegressor(RegressorMixin, _Delegating):
                 C=self.C, kernel="rbf", gamma=_rbf_gamma(X, self.gamma_factor), epsilon=self.epsilon
             )
         self.estimator_ = _quiet_fit(model, X, (y - self.y_mean_) / self.y_scale_)
-        self.n_features_in_ = np.shape(X)[1]
         return self
 
     def predict(self, X: Any) -> Any:

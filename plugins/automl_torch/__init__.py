@@ -3,7 +3,8 @@
 Registered through the ``automl`` entry-point group like any third-party plugin. Importing this
 package imports neither torch nor numpy nor scikit-learn, so discovery stays fast; they load
 when the factory builds an estimator (see :mod:`automl_torch.mlp`). torch itself is the
-``torch`` extra of automl (``pip install 'automl[torch]'``).
+``torch`` extra of automl (``pip install "automl[torch]"``); without it the model is listed as
+unavailable, with that line.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ def mlp_search_space(sampler: ParamSampler, task: Task) -> None:
 def build_mlp(params: MLPParams, *, task: Task, seed: int) -> Any:
     """An unfitted :class:`~automl_torch.mlp.TorchMLPClassifier` or ``TorchMLPRegressor``."""
     if importlib.util.find_spec("torch") is None:
+        # Discovery checks `requires`; this is for a worker (a Ray node) installed without it.
         raise ImportError(
-            "model 'mlp' needs PyTorch, which is not installed: pip install 'automl[torch]'"
+            "model 'mlp' needs PyTorch, which is not installed: pip install \"automl[torch]\""
         )
     from automl_torch.mlp import TorchMLPClassifier, TorchMLPRegressor
 
@@ -65,10 +67,7 @@ def build_mlp(params: MLPParams, *, task: Task, seed: int) -> Any:
 
 @hookimpl
 def automl_register_models() -> list[ModelSpec]:
-    """The PyTorch multi-layer perceptron, when PyTorch is installed (the ``torch`` extra)."""
-    if importlib.util.find_spec("torch") is None:
-        # Without torch every mlp trial would fail; leave the model out instead.
-        return []
+    """The PyTorch multi-layer perceptron (unavailable without the ``torch`` extra)."""
     return [
         ModelSpec(
             name="mlp",
@@ -81,5 +80,7 @@ def automl_register_models() -> list[ModelSpec]:
             needs_scaling=True,
             cpus=1.0,
             gpus=1.0,
+            requires=("torch",),
+            install="automl[torch]",
         )
     ]

@@ -12,5 +12,6 @@ not load the others):
 - :mod:`~automl.cli.render.leaderboard`: the ranked leaderboard (table and JSON document);
 - :mod:`~automl.cli.render.failures`: the failed trials of a run;
 - :mod:`~automl.cli.render.summary`: the summary printed at the end of a run;
+- :mod:`~automl.cli.render.runs`: the runs under a folder, and two runs compared;
 - :mod:`~automl.cli.render.cells`: how numbers and values are written in table cells.
 """

@@ -27,3 +27,8 @@ def params_text(params: Any, limit: int = 160) -> str:
     """Parameters as sorted JSON, cut to ``limit`` characters (the files hold them whole)."""
     text = json.dumps(params, default=str, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 row``, ``2 rows``: the count with the word in the right number."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -9,7 +9,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from automl.cli.render.cells import params_text
+from automl.cli.render.cells import params_text, plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,7 +34,8 @@ def render_failed_trials(
     """
     if not failed:
         console.print(
-            Text(f"No trial failed ({recorded} trials recorded).", style="green"), soft_wrap=True
+            Text(f"No trial failed ({plural(recorded, 'trial')} recorded).", style="green"),
+            soft_wrap=True,
         )
         return
     show_params = console.width >= 140

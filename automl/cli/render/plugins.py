@@ -1,4 +1,4 @@
-"""The installed components by kind, then conflicts, failed and skipped plugins."""
+"""The installed components by kind, then unavailable ones, conflicts, failed and skipped plugins."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def render_plugins(console: Console, registry: PluginRegistry) -> None:
-    """The components by kind, then conflicts, failed and skipped plugins."""
+    """The components by kind, then unavailable ones, conflicts, failed and skipped plugins."""
     table = Table(title="Installed components", title_justify="left", show_lines=False)
     for column in ("kind", "name", "plugin", "distribution", "version"):
         table.add_column(column, no_wrap=True)
@@ -35,6 +35,7 @@ def render_plugins(console: Console, registry: PluginRegistry) -> None:
                 end_section=index == len(components) - 1,
             )
     console.print(table)
+    _render_unavailable(console, registry)
     for (kind, name), claimants in registry.conflicts.items():
         providers = " and ".join(str(c.plugin) for c in claimants)
         console.print(
@@ -54,6 +55,28 @@ def render_plugins(console: Console, registry: PluginRegistry) -> None:
                 style="dim",
             )
         )
+
+
+def _render_unavailable(console: Console, registry: PluginRegistry) -> None:
+    unavailable = registry.unavailable()
+    if not unavailable:
+        return
+    table = Table(
+        title="Unavailable components (a library they need is not installed)",
+        title_justify="left",
+    )
+    for column in ("kind", "name", "plugin", "needs"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("install with", overflow="fold", ratio=1)
+    for component in unavailable:
+        table.add_row(
+            component.kind.label,
+            component.name,
+            component.plugin.name,
+            ", ".join(component.missing),
+            Text(component.install_command),  # not markup: "[lightgbm]" is part of the line
+        )
+    console.print(table)
 
 
 def _render_problems(console: Console, registry: PluginRegistry) -> None:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
+from automl.cli.render.cells import plural
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -20,8 +22,9 @@ def render_profile(console: Console, profile: DataProfile) -> None:
     task = f" · task {profile.task}" if profile.task else ""
     console.print(
         Text(
-            f"Data: {profile.rows_loaded} rows, {profile.columns_loaded} columns loaded; "
-            f"{profile.rows} rows used · target {profile.target}{task} · features: {summary or 'none'}"
+            f"Data: {plural(profile.rows_loaded, 'row')}, "
+            f"{plural(profile.columns_loaded, 'column')} loaded; {plural(profile.rows, 'row')} "
+            f"used · target {profile.target}{task} · features: {summary or 'none'}"
         ),
         soft_wrap=True,
     )

@@ -28,6 +28,7 @@ def render_recipe_summary(
         return "(from the environment)" if path in resolved.secret_paths else value
 
     metric = resolved.metric.name if resolved.metric is not None else "by task, at run time"
+    source = resolved.data_source.name if resolved.data_source else "a DataFrame given in Python"
     models = ", ".join(m.name for m in resolved.models) or "none installed"
     console.print(
         Text.assemble(("✓ ", "bold green"), (resolved.source, "bold"), " is valid"), soft_wrap=True
@@ -35,7 +36,7 @@ def render_recipe_summary(
     console.print(
         Text(
             f"  name {shown('name', recipe.name)} · task {shown('task', recipe.task)} · "
-            f"source {shown('data.source.type', resolved.data_source.name)} · "
+            f"source {shown('data.source.type', source)} · "
             f"target {shown('data.target', recipe.data.target)} · "
             f"metric {shown('metric', metric)}\n  models: {models}"
         ),

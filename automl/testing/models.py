@@ -1,14 +1,4 @@
-"""Checks for plugin authors: does a component honour automl's contract?
-
-Use them in a plugin's own tests::
-
-    from automl.testing import check_model_spec
-
-    def test_my_model():
-        check_model_spec(my_model_spec)
-
-Each check raises ``AssertionError`` with a message saying what is wrong.
-"""
+"""The model check: defaults, search space and estimator of a :class:`~automl.ModelSpec`."""
 
 from __future__ import annotations
 
@@ -21,6 +11,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from automl.params import Params
+
+__all__ = ["check_model_spec"]
 
 
 def _toy_data(task: Task, seed: int = 0, rows: int = 120) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +59,13 @@ def check_model_spec(spec: ModelSpec, *, trials: int = 4, seed: int = 0) -> None
                 # Optuna warns when an enqueued (default) value lies outside the space.
                 warnings.simplefilter("error")
                 if spec.search_space is not None:
-                    spec.search_space(sampler, task)
+                    try:
+                        spec.search_space(sampler, task)
+                    except ValueError as exc:  # e.g. a name that is not a params field
+                        raise AssertionError(f"{spec.name}: search_space: {exc}") from exc
+                    except UserWarning as exc:  # e.g. Optuna's, for a default outside the space
+                        what = "defaults outside the search space" if number == 0 else "warning"
+                        raise AssertionError(f"{spec.name}: {what}: {exc}") from exc
             values = sampler.finish()
             params = spec.params.model_validate(values)
             if number == 0:
