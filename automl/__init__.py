@@ -22,6 +22,7 @@ from automl.errors import (
     PluginError,
     RecipeError,
     RecipeIssue,
+    RecipePluginError,
     UsageError,
 )
 from automl.hookspecs import hookimpl
@@ -142,6 +143,7 @@ __all__ = [
     "Recipe",
     "RecipeError",
     "RecipeIssue",
+    "RecipePluginError",
     "ResolvedRecipe",
     "Run",
     "RunPredictions",

@@ -117,5 +117,7 @@ def predict_command(
         return
     write_table(result, output)
     from automl.cli.console import stderr_console
+    from automl.cli.render.cells import plural
 
-    stderr_console().print(f"Wrote {len(result)} predictions to {output}", markup=False)
+    wrote = plural(len(result), "prediction")
+    stderr_console().print(f"Wrote {wrote} to {output}", markup=False)

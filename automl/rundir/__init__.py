@@ -2,7 +2,18 @@
 keeps, and the typed reader :func:`open_run`."""
 
 from automl.rundir.layout import RunLayout
+from automl.rundir.listing import find_runs, is_resumable, latest_resumable
 from automl.rundir.predictions import PredictionStore, RunPredictions
 from automl.rundir.reader import Run, open_run, read_leaderboard
 
-__all__ = ["PredictionStore", "Run", "RunLayout", "RunPredictions", "open_run", "read_leaderboard"]
+__all__ = [
+    "PredictionStore",
+    "Run",
+    "RunLayout",
+    "RunPredictions",
+    "find_runs",
+    "is_resumable",
+    "latest_resumable",
+    "open_run",
+    "read_leaderboard",
+]
