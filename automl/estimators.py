@@ -206,22 +206,32 @@ class AutoMLClassifier(ClassifierMixin, AutoMLEstimator):  # type: ignore[misc]
                 f"a classifier needs at least 2 classes in y, found 1 class: {self.classes_[0]!r}"
             )
         task = "binary" if len(self.classes_) == 2 else "multiclass"
+        # automl cleans text labels (trims spaces, treats "" as missing); scikit-learn wants
+        # them back exactly as given. Labels that cleaning would change are fitted as class
+        # codes (0, 1, ...), and predictions are mapped back to the labels.
+        self.label_codes_ = labels.dtype.kind in "OUS" and any(
+            str(label) != str(label).strip() or str(label) == "" for label in self.classes_
+        )
+        if self.label_codes_:
+            labels = np.searchsorted(self.classes_, labels)
         self._fit(frame, labels, getattr(y, "name", None), task)
         return self
 
     def predict(self, X: Any) -> np.ndarray[Any, Any]:
         """The predicted class of each row."""
-        return self._predict(X).astype(self.classes_.dtype, copy=False)
+        predicted = self._predict(X)
+        if self.label_codes_:
+            return self.classes_[predicted.astype(int)]  # type: ignore[no-any-return]
+        return predicted.astype(self.classes_.dtype, copy=False)
 
     def predict_proba(self, X: Any) -> np.ndarray[Any, Any]:
         """Class probabilities: one column per class, in :attr:`classes_` order."""
         check_is_fitted(self, "best_model_")
         frame = self._frame(X, reset=False)
         proba = self.best_model_.predict_proba(frame)
-        order = {label: i for i, label in enumerate(proba.columns)}
-        columns = [
-            order[label.item() if hasattr(label, "item") else label] for label in self.classes_
-        ]
+        order: dict[Any, int] = {label: i for i, label in enumerate(proba.columns)}
+        labels = range(len(self.classes_)) if self.label_codes_ else self.classes_
+        columns = [order[label.item() if hasattr(label, "item") else label] for label in labels]
         return proba.to_numpy(dtype=float)[:, columns]
 
 

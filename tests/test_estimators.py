@@ -161,6 +161,25 @@ def test_fit_on_a_dataframe_keeps_its_names(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "mapping",
+    [{"no": " no", "yes": "yes "}, {"no": "", "yes": "yes"}, {"no": "no", "yes": "no "}],
+    ids=["surrounding-spaces", "empty-string", "differ-only-by-a-space"],
+)
+def test_labels_come_back_exactly_as_given(
+    in_tmp: Path, churn: tuple[pd.DataFrame, pd.Series], mapping: dict[str, str]
+) -> None:
+    X, y = churn
+    y = y.map(mapping)
+    model = AutoMLClassifier(models=["logistic_regression"], **{**TINY, "n_trials": 2})
+    model.fit(X, y)
+    assert list(model.classes_) == sorted(set(mapping.values()))
+    assert set(model.predict(X)) <= set(mapping.values())
+    assert model.predict_proba(X).shape == (len(X), 2)
+    assert model.score(X, y) > 0.5
+
+
+@pytest.mark.slow
 def test_in_a_pipeline_and_with_cross_val_score(
     in_tmp: Path, churn: tuple[pd.DataFrame, pd.Series]
 ) -> None:

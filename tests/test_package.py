@@ -949,7 +949,7 @@ def test_unseen_categories_are_counted_and_logged(
     with caplog.at_level(logging.WARNING, logger="automl.package"):
         model.predict(rows)
     assert (
-        "column contract: column 'plan': 3 rows with categories never seen in training: "
+        "unseen categories: column 'plan': 3 rows with categories never seen in training: "
         "'enterprise' (2), 'free' (1); predicted as unknown"
     ) in caplog.text
     caplog.clear()
@@ -988,7 +988,7 @@ def test_cli_reports_unseen_categories(
     assert len(result.stdout.splitlines()) == len(new_rows) + 1
     stderr = " ".join(result.stderr.split())
     assert (
-        "column contract: column 'plan': 3 rows with categories never seen in training: "
+        "unseen categories: column 'plan': 3 rows with categories never seen in training: "
         "'enterprise' (2), 'free' (1); predicted as unknown"
     ) in stderr
 

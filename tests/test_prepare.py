@@ -540,3 +540,17 @@ def test_a_zero_one_number_column_set_to_boolean_converts_by_value() -> None:
     converted, conversion = convert_column(column, "boolean")
     assert converted.tolist() == [True, False, pd.NA, True, pd.NA]
     assert (conversion.failed, conversion.examples) == (1, ["2.0"])
+
+
+def test_an_infinite_target_is_a_missing_target() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=100), "z": rng.normal(size=100)})
+    frame["y"] = frame.x * 2 + rng.normal(size=100)
+    frame.loc[[3, 7], "y"] = np.inf
+    frame.loc[11, "y"] = -np.inf
+    table = prepare(frame, "y", "regression", cv=3)
+    assert len(table.target) == 97
+    assert np.isfinite(table.target).all()
+    steps = {step.action: step for step in table.profile.steps}
+    assert steps["infinite target values treated as missing"].rows == 3
+    assert steps["dropped rows without a target"].rows == 3

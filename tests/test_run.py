@@ -138,8 +138,10 @@ def test_resume_keeps_finished_trials(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     run_recipe(recipe, run_dir, n_trials=4)
     before = {t.number: t.value for t in run_study(run_dir).trials}
+    first_start = json.loads((run_dir / "run.json").read_text())["started_at"]
     result = run_recipe(recipe, run_dir, n_trials=7)
     assert result.resumed
+    assert result.summary.started_at == first_start  # a resumed run keeps its first start
     trials = run_study(run_dir).trials
     assert len(trials) == 7
     assert {t.number: t.value for t in trials[:4]} == before

@@ -165,12 +165,12 @@ def earlier_run(recipe: Path, name: str, overrides: dict[str, Any], *, resume: b
                 "resume; leave out --resume to start a new run, or give --run-dir"
             )
         stderr_console().print(
-            f"Resuming the {earlier.status.value} run {earlier.path}", markup=False, soft_wrap=True
+            f"Resuming the {state_of(earlier)} run {earlier.path}", markup=False, soft_wrap=True
         )
         return earlier.path
     if earlier is not None:
         stderr_console().print(
-            f"Note: the run {earlier.path} of {name!r} did not finish ({earlier.status.value}); "
+            f"Note: the run {earlier.path} of {name!r} did not finish ({state_of(earlier)}); "
             f"this starts a new run. To resume that one instead: "
             f"{resume_command(recipe, earlier.path, overrides)} (or add --resume)",
             markup=False,
@@ -178,6 +178,14 @@ def earlier_run(recipe: Path, name: str, overrides: dict[str, Any], *, resume: b
             style="yellow",
         )
     return None
+
+
+def state_of(run: Any) -> str:
+    """How an unfinished run ended: its status, or ``killed`` when it still says running but no
+    process holds it."""
+    from automl.records import RunStatus
+
+    return "killed" if run.status is RunStatus.RUNNING else str(run.status.value)
 
 
 def resume_command(recipe: Path, run_dir: Path, overrides: dict[str, Any]) -> str:

@@ -70,6 +70,21 @@ def check_target(frame: pd.DataFrame, target: str, profile: DataProfile) -> pd.D
                 f"{changed} labels of {target!r} had surrounding spaces",
                 rows=changed,
             )
+    labels = frame[target]
+    if pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels):
+        import numpy as np
+
+        # No model learns from an infinite target, and no metric scores one: such rows are
+        # as good as unlabelled.
+        infinite = np.isinf(labels.to_numpy(dtype=float, na_value=np.nan))
+        if infinite.any():
+            count = int(infinite.sum())
+            frame = frame.assign(**{target: labels.where(~infinite, None)})
+            profile.step(
+                "infinite target values treated as missing",
+                f"{count} rows have an infinite {target!r} value",
+                rows=count,
+            )
     missing = frame[target].isna()
     if missing.all():
         raise DataError(f"target column {target!r} has no values: every row is missing it")
@@ -113,7 +128,12 @@ def target_values(
                     "set task: binary or multiclass, or fix the values"
                 )
             labels = coerced
-        return labels.to_numpy(dtype=float), None
+        values = labels.to_numpy(dtype=float)
+        if not np.isfinite(values).all():  # e.g. "inf" written as text
+            raise DataError(
+                f"target {target!r} holds infinite values; remove those rows or fix the values"
+            )
+        return values, None
     values = class_labels(labels)
     classes = sorted(np.unique(values).tolist())
     # A numeric target that task: auto would call regression (prices, measurements) is

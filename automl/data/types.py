@@ -101,7 +101,9 @@ def infer_type(name: str, column: pd.Series) -> ColumnType:  # noqa: PLR0911 (a 
         return ColumnType(name, "drop", "every value is missing")
     distinct = present.nunique()
     if distinct == 1:
-        return ColumnType(name, "drop", f"constant (always {present.iloc[0]!r})")
+        value = present.iloc[0]
+        value = value.item() if hasattr(value, "item") else value  # 1.0, not np.float64(1.0)
+        return ColumnType(name, "drop", f"constant (always {value!r})")
     if pd.api.types.is_bool_dtype(column):
         return ColumnType(name, "boolean", "true/false values")
     if pd.api.types.is_datetime64_any_dtype(column):

@@ -94,13 +94,13 @@ def count_unseen(
 
 
 def describe_unseen(column: str, counts: Mapping[str, int]) -> str:
-    """``column contract: column 'plan': 3 rows with categories never seen in training:
+    """``unseen categories: column 'plan': 3 rows with categories never seen in training:
     'foo' (2), 'bar' (1); predicted as unknown``."""
     rows = sum(counts.values())
     shown = [f"{value!r} ({count})" for value, count in list(counts.items())[:_SHOWN_VALUES]]
     if len(counts) > _SHOWN_VALUES:
         shown.append(f"and {len(counts) - _SHOWN_VALUES} more")
     return (
-        f"column contract: column {column!r}: {rows} row{'s' if rows != 1 else ''} with "
+        f"unseen categories: column {column!r}: {rows} row{'s' if rows != 1 else ''} with "
         f"categories never seen in training: {', '.join(shown)}; predicted as unknown"
     )

@@ -17,7 +17,14 @@ from automl.leaderboard import Leaderboard
 from automl.records import RunSummary, TrialRecord
 from automl.rundir import RunLayout
 
-__all__ = ["RunFiles", "RunLock", "RunLog", "default_run_dir", "make_run_dir"]
+__all__ = [
+    "RunFiles",
+    "RunLock",
+    "RunLog",
+    "default_run_dir",
+    "first_started_at",
+    "make_run_dir",
+]
 
 
 def default_run_dir(name: str, root: Path | None = None) -> Path:
@@ -32,6 +39,15 @@ def default_run_dir(name: str, root: Path | None = None) -> Path:
         number += 1
         candidate = base.with_name(f"{stamp}-{number}")
     return candidate
+
+
+def first_started_at(layout: RunLayout) -> str | None:
+    """When a run directory's run first started (from its earlier ``run.json``), if it says:
+    a resumed run keeps that start."""
+    try:
+        return str(json.loads(layout.summary.read_text(encoding="utf-8"))["started_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def make_run_dir(run_dir: str | os.PathLike[str] | None, name: str) -> Path:

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING
 from automl.errors import AutomlError, ExecutorError
 from automl.records import BestTrial, Phase, RunStatus, RunSummary, StopReason, TrialFailure
 from automl.rundir import PredictionStore, RunLayout
-from automl.runner.directory import RunFiles, RunLock, RunLog, make_run_dir
+from automl.runner.directory import (
+    RunFiles,
+    RunLock,
+    RunLog,
+    first_started_at,
+    make_run_dir,
+)
 from automl.runner.overrides import requested_budget
 from automl.runner.result import RunResult
 
@@ -127,7 +133,10 @@ def run(
         versions=versions(),
     )
     with RunLock(layout), RunLog(layout):
-        files = RunFiles(layout, resolved.text, summary, resuming=layout.journal.exists())
+        resuming = layout.journal.exists()
+        files = RunFiles(layout, resolved.text, summary, resuming=resuming)
+        if resuming:  # a resumed run keeps its first start
+            summary.started_at = first_started_at(layout) or summary.started_at
         logger.info("Run %r into %s", resolved.name, layout.root)
         for problem in resolved.registry.problems:  # logged at discovery, before run.log opened
             logger.info("Plugin problem: %s; it is left out", problem)
