@@ -181,7 +181,7 @@ def run(
     if any(value is not None for value in overrides.values()):
         from automl.runner import with_overrides
 
-        resolved = with_overrides(resolved, **overrides)
+        resolved = with_overrides(resolved, **overrides, where="arguments of automl.run")
     given = None
     if data is not None:
         test_frame = as_frame(test_data, "test_data") if test_data is not None else None

@@ -17,6 +17,7 @@ from automl.api import load
 from automl.leaderboard import Leaderboard
 from automl.records import LeaderboardRow, MetricScores, RunSummary
 from automl.runner import RunResult
+from tests.conftest import ROOT
 from tests.run_helpers import CHURN, churn_recipe
 
 SOURCE_REQUIRED = "data.source is required unless you pass data= in Python"
@@ -343,3 +344,14 @@ def test_the_python_page_code_runs(in_tmp: Path) -> None:
         exec(compile(block, "docs/python.md", "exec"), namespace)
     assert namespace["accuracy"] > 0.5  # type: ignore[operator]
     assert (in_tmp / "runs" / "notebook-frame" / "run.json").is_file()
+
+
+def test_bad_overrides_are_named_as_arguments_of_run(tmp_path: Path) -> None:
+    import automl
+
+    with pytest.raises(automl.RecipeError) as caught:
+        automl.run(ROOT / "recipes" / "quickstart.yaml", workers=0, run_dir=tmp_path / "run")
+    message = str(caught.value)
+    assert message.startswith("arguments of automl.run: 1 problem in the recipe")
+    assert "execution.workers" in message
+    assert not (tmp_path / "run").exists()

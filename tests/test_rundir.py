@@ -437,3 +437,30 @@ def test_an_interrupted_run_says_so_and_observers_hear_of_it(tmp_path: Path) -> 
     assert run.summary.trials.complete >= 2
     assert run.predictions is not None
     assert len(run.predictions.trials) == run.summary.trials.complete
+
+
+@pytest.mark.slow
+def test_a_live_run_reads_back_while_it_searches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import automl.runner.search
+
+    monkeypatch.setattr(automl.runner.search, "RESULTS_EVERY_SECONDS", 0.0)
+    extra = """
+    models: [logistic_regression, decision_tree]
+    search: {n_trials: 6, cv: 3, seed: 0}
+    execution: {workers: 1}
+    """
+    seen: list[tuple[int, int]] = []
+
+    def look(progress: automl.search.SearchProgress) -> None:
+        if progress.finished and progress.finished < 6:
+            run = open_run(tmp_path / "run")
+            seen.append((progress.finished, len(run.trials)))
+            assert run.status is RunStatus.RUNNING
+
+    resolved = automl.load_recipe(churn_recipe(tmp_path, extra=extra))
+    automl.run(resolved, run_dir=tmp_path / "run", on_progress=look)
+    assert seen
+    # What a reader sees mid-run is every trial finished so far.
+    assert all(finished == trials for finished, trials in seen)

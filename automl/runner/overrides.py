@@ -19,11 +19,13 @@ def with_overrides(
     backend: str | None = None,
     workers: int | None = None,
     address: str | None = None,
+    where: str = "command line",
 ) -> ResolvedRecipe:
     """The recipe with command-line overrides applied (validated like the recipe itself).
 
     A budget given here (``time_budget`` or ``n_trials``) replaces the recipe's budget as a
-    whole; an ``address`` implies the Ray backend.
+    whole; an ``address`` implies the Ray backend. ``where`` names the overrides' origin in
+    error messages.
     """
     import dataclasses
 
@@ -44,7 +46,7 @@ def with_overrides(
         backend = "ray"
     changes = {"backend": backend, "workers": workers, "address": address}
     execution.update({key: value for key, value in changes.items() if value is not None})
-    issues = IssueCollector("command line")
+    issues = IssueCollector(where)
     try:
         new_search = SearchSpec.model_validate(search)
     except ValidationError as exc:

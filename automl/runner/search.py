@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from automl.search import Executor, SearchModel, SearchProgress, SearchResult
     from automl.search.budget import Budget
 
+RESULTS_EVERY_SECONDS = 5.0
+"""How often the search rewrites the run's results (trials, leaderboard, counts) as it goes."""
+
 __all__ = ["SearchPhase", "make_executor", "record_results", "run_search", "search_models"]
 
 
@@ -194,8 +197,15 @@ def run_search(
     else:
         enqueue_defaults(study, [default_params(model) for model in models.values()])
 
+    written = [budget.clock()]
+
     def on_trial(record: TrialRecord) -> None:
         resolved.registry.after_trial(recipe=resolved, trial=record)
+        # Keep trials.json, the leaderboard and the counts current while the search runs, so
+        # `automl runs`, `open_run` and `leaderboard --failed` see a live run, not an empty one.
+        if budget.clock() - written[0] >= RESULTS_EVERY_SECONDS:
+            record_results(files, study, metric, metrics)
+            written[0] = budget.clock()
 
     def on_predictions(record: TrialRecord, oof: np.ndarray) -> None:
         store.add(record.number, record.value, oof)
