@@ -33,11 +33,6 @@ class FailureKind(enum.StrEnum):
     PRUNED = "pruned"
     """Stopped early by the pruner."""
 
-    @property
-    def unfinished(self) -> bool:
-        """Cut short by the run rather than ended by the trial: a resume runs it again."""
-        return self in (FailureKind.TIMED_OUT, FailureKind.INTERRUPTED)
-
 
 @dataclass(frozen=True)
 class TrialFailure:

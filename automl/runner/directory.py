@@ -167,9 +167,13 @@ class RunFiles:
         if self.active:
             write_text_atomic(self.layout.profile, _json(profile))
 
-    def write_results(self, board: Leaderboard, trials: Iterable[TrialRecord]) -> None:
-        """The leaderboard and the trial records as the study has them now."""
+    def write_leaderboard(self, board: Leaderboard) -> None:
+        """``leaderboard.json`` and ``leaderboard.csv``."""
         write_text_atomic(self.layout.leaderboard_json, _json(board.to_dict()))
         write_text_atomic(self.layout.leaderboard_csv, board.to_csv())
+
+    def write_results(self, board: Leaderboard, trials: Iterable[TrialRecord]) -> None:
+        """The leaderboard and the trial records as the study has them now."""
+        self.write_leaderboard(board)
         document = {"trials": [trial.to_dict() for trial in trials]}
         write_text_atomic(self.layout.trials, _json(document))

@@ -263,7 +263,7 @@ def _phases(
     summary.holdout = refit.holdout or None
     on_phase(Phase.PACKAGE)
     with budget.phase(Phase.PACKAGE):
-        record_results(files, searched.study, prepared.metric.name, names, board=leaderboard)
+        files.write_leaderboard(leaderboard)  # now with the refitted model's holdout scores
         summary.model_sha256 = package_model(layout, refit.pipeline, prepared, summary)
     timed(Phase.PACKAGE)
     summary.model_dir = str(layout.model)

@@ -100,20 +100,14 @@ def _signature(resolved: ResolvedRecipe, prepared: Prepared, data_sha: str) -> d
 
 
 def record_results(
-    files: RunFiles,
-    study: optuna.Study,
-    metric: str,
-    metrics: list[str],
-    board: Leaderboard | None = None,
+    files: RunFiles, study: optuna.Study, metric: str, metrics: list[str]
 ) -> Leaderboard:
-    """Write the leaderboard (``board``, or ranked from the study), the trial records and the
-    counts as the study has them now."""
+    """Write the leaderboard, the trial records and the counts as the study has them now."""
     from automl.search import records_of, trial_counts
 
     records = records_of(study)
-    if board is None:
-        direction = "maximize" if study.direction.name == "MAXIMIZE" else "minimize"
-        board = Leaderboard.from_records(records, metric, metrics, direction)
+    direction = "maximize" if study.direction.name == "MAXIMIZE" else "minimize"
+    board = Leaderboard.from_records(records, metric, metrics, direction)
     files.summary.trials = trial_counts(study)
     files.write_results(board, records)
     files.write_summary()
@@ -197,15 +191,16 @@ def run_search(
     else:
         enqueue_defaults(study, [default_params(model) for model in models.values()])
 
-    written = [budget.clock()]
+    written = budget.clock()
 
     def on_trial(record: TrialRecord) -> None:
+        nonlocal written
         resolved.registry.after_trial(recipe=resolved, trial=record)
         # Keep trials.json, the leaderboard and the counts current while the search runs, so
         # `automl runs`, `open_run` and `leaderboard --failed` see a live run, not an empty one.
-        if budget.clock() - written[0] >= RESULTS_EVERY_SECONDS:
+        if budget.clock() - written >= RESULTS_EVERY_SECONDS:
             record_results(files, study, metric, metrics)
-            written[0] = budget.clock()
+            written = budget.clock()
 
     def on_predictions(record: TrialRecord, oof: np.ndarray) -> None:
         store.add(record.number, record.value, oof)
