@@ -627,6 +627,33 @@ def test_resume_after_an_interruption(
     assert run.result.progress.failed == 0
 
 
+@pytest.mark.parametrize("where", ["store_record", "record_from_outcome"])
+def test_an_interrupt_while_a_result_is_recorded_leaves_no_trial_running(
+    monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Ctrl-C (or SIGTERM) may land while a finished trial is being recorded, before it is
+    told: it is then recorded as interrupted, never left RUNNING in the study."""
+    from automl.search import engine
+
+    original = getattr(engine, where)
+    calls = {"n": 0}
+
+    def interrupted_on_the_third(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(engine, where, interrupted_on_the_third)
+    study = memory_study()
+    with pytest.raises(KeyboardInterrupt):
+        search(study, good, n_trials=6)
+    assert {t.state for t in study.trials} <= {OptunaState.COMPLETE, OptunaState.FAIL}
+    cut = [t for t in study.trials if t.state == OptunaState.FAIL]
+    assert [t.number for t in cut] == [2]
+    assert cut[0].user_attrs["interrupted"] is True
+
+
 # -- callbacks -----------------------------------------------------------------------------------
 
 

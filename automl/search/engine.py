@@ -229,7 +229,9 @@ class Search:
     def _finish(self, outcome: TrialOutcome) -> None:
         from optuna.trial import TrialState as OptunaState
 
-        running = self.pending.pop(outcome.number)
+        # The trial stays pending until it is told: an interrupt before that leaves it to
+        # _abandon, never RUNNING in the study.
+        running = self.pending[outcome.number]
         trial = running.trial
         self._report_remaining(running, outcome)
         retry_of = trial.user_attrs.get("retry_of")
@@ -262,6 +264,7 @@ class Search:
                 logger.info("Trial %d will run once more (its worker died)", trial.number)
             else:
                 self.progress.failed += 1
+        self.pending.pop(outcome.number)
         if not (record.state is TrialState.FAILED and trial.user_attrs.get(RETRIED)):
             self.counted += 1
         self.progress.finished = self.counted
@@ -296,7 +299,10 @@ class Search:
         if not self.pending:
             return
         self.executor.cancel(set(self.pending))
+        told = {t.number for t in self.study.get_trials(deepcopy=False) if t.state.is_finished()}
         for number, running in sorted(self.pending.items()):
+            if number in told:  # interrupted right after its tell: already recorded
+                continue
             store_unfinished(running.trial, running.model, running.params, kind, reason)
             self.study.tell(running.trial, state=OptunaState.FAIL)
             logger.info("Trial %d (%s): %s", number, running.model, reason)
