@@ -260,8 +260,13 @@ def wait_for_complete_trials(run_dir: Path, count: int, timeout: float = 60) -> 
     complete = 0
     while time.monotonic() < deadline and complete < count:
         time.sleep(0.2)
-        if (run_dir / "study.journal").exists():
-            complete = sum(t.state.name == "COMPLETE" for t in run_study(run_dir).trials)
+        if not (run_dir / "study.journal").exists():
+            continue
+        try:
+            trials = run_study(run_dir).trials
+        except KeyError:  # the journal exists but the run has not created its study in it yet
+            continue
+        complete = sum(t.state.name == "COMPLETE" for t in trials)
     return complete
 
 
