@@ -133,8 +133,14 @@ def test_plugins_json() -> None:
 
 def test_disable_plugin_option_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
     _, out, _ = _run("--disable-plugin", "io", "plugins", "--json")
-    assert {row["plugin"] for row in json.loads(out)} == {"sklearn", "lightgbm", "torch"}
-    monkeypatch.setenv("AUTOML_DISABLE_PLUGINS", "sklearn,lightgbm,torch")
+    assert {row["plugin"] for row in json.loads(out)} == {
+        "sklearn",
+        "lightgbm",
+        "xgboost",
+        "catboost",
+        "torch",
+    }
+    monkeypatch.setenv("AUTOML_DISABLE_PLUGINS", "sklearn,lightgbm,xgboost,catboost,torch")
     _, out, _ = _run("--disable-plugin", "io", "plugins", "--json")
     assert json.loads(out) == []
 

@@ -33,6 +33,8 @@ def _names(requirements: list[str]) -> set[str]:
 # Each builtin plugin's library, the extra that installs it, and where it may be imported.
 OPTIONAL = {
     "lightgbm": ("lightgbm", "plugins/automl_lightgbm"),
+    "xgboost": ("xgboost", "plugins/automl_xgboost"),
+    "catboost": ("catboost", "plugins/automl_catboost"),
     "torch": ("torch", "plugins/automl_torch"),
     "ray": ("ray", "automl/search"),
     "sqlalchemy": ("sql", "plugins/automl_io"),
@@ -61,7 +63,7 @@ CORE_IMPORTS = {
 def test_core_dependencies_leave_out_every_plugin_library() -> None:
     core = _names(PYPROJECT["dependencies"])
     assert core == set(CORE_IMPORTS.values())
-    for extra in ("lightgbm", "torch", "ray", "sql", "s3"):
+    for extra in ("lightgbm", "xgboost", "catboost", "torch", "ray", "sql", "s3"):
         assert EXTRAS[extra], extra
         assert not (_names(EXTRAS[extra]) & core), extra
 
@@ -70,13 +72,15 @@ def test_core_dependencies_leave_out_every_plugin_library() -> None:
     ("extra", "expected"),
     [
         ("lightgbm", {"lightgbm"}),
+        ("xgboost", {"xgboost"}),
+        ("catboost", {"catboost"}),
         ("torch", {"torch"}),
         ("ray", {"ray"}),
         ("sql", {"sqlalchemy"}),
         ("s3", {"s3fs", "fsspec"}),
-        ("all", {"automl[lightgbm,torch,ray,sql,s3]"}),
+        ("all", {"automl[lightgbm,xgboost,catboost,torch,ray,sql,s3]"}),
     ],
-    ids=["lightgbm", "torch", "ray", "sql", "s3", "all"],
+    ids=["lightgbm", "xgboost", "catboost", "torch", "ray", "sql", "s3", "all"],
 )
 def test_each_extra_installs_its_library(extra: str, expected: set[str]) -> None:
     assert _names(EXTRAS[extra]) == expected
@@ -86,7 +90,17 @@ def test_torch_is_pinned_and_test_builds_on_all() -> None:
     assert EXTRAS["torch"] == ["torch==2.13.0"]
     assert "automl[all]" in EXTRAS["test"]
     # Every extra but the test tooling is in `all`; no extra is announced before it exists.
-    assert set(EXTRAS) == {"lightgbm", "torch", "ray", "sql", "s3", "all", "test"}
+    assert set(EXTRAS) == {
+        "lightgbm",
+        "xgboost",
+        "catboost",
+        "torch",
+        "ray",
+        "sql",
+        "s3",
+        "all",
+        "test",
+    }
 
 
 def _imports(package: Path) -> Iterator[tuple[str, str]]:
@@ -104,7 +118,15 @@ def _imports(package: Path) -> Iterator[tuple[str, str]]:
 
 
 def test_core_code_imports_only_core_libraries_and_extras_where_they_belong() -> None:
-    first_party = {"automl", "automl_io", "automl_lightgbm", "automl_sklearn", "automl_torch"}
+    first_party = {
+        "automl",
+        "automl_catboost",
+        "automl_io",
+        "automl_lightgbm",
+        "automl_sklearn",
+        "automl_torch",
+        "automl_xgboost",
+    }
     wrong = []
     for package in [ROOT / "automl", *sorted((ROOT / "plugins").glob("automl_*"))]:
         for where, module in _imports(package):
@@ -234,10 +256,12 @@ def test_the_cli_lists_unavailable_components_with_the_install_line(needs_site: 
     ("hidden", "kind", "name", "install"),
     [
         ("lightgbm", ComponentKind.MODEL, "lightgbm", 'pip install "automl[lightgbm]"'),
+        ("xgboost", ComponentKind.MODEL, "xgboost", 'pip install "automl[xgboost]"'),
+        ("catboost", ComponentKind.MODEL, "catboost", 'pip install "automl[catboost]"'),
         ("torch", ComponentKind.MODEL, "mlp", 'pip install "automl[torch]"'),
         ("sqlalchemy", ComponentKind.DATA_SOURCE, "sql", 'pip install "automl[sql]"'),
     ],
-    ids=["lightgbm", "torch", "sql"],
+    ids=["lightgbm", "xgboost", "catboost", "torch", "sql"],
 )
 def test_builtins_without_their_extra_name_it(
     monkeypatch: pytest.MonkeyPatch, hidden: str, kind: ComponentKind, name: str, install: str

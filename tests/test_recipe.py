@@ -260,7 +260,7 @@ ERROR_CASES: dict[str, tuple[str, list[str]]] = {
     "unknown-model": (
         MINIMAL + "models: [nearest_centriod]\n",
         [
-            "models[0] (line 5): Unknown model 'nearest_centriod'. Did you mean 'nearest_centroid'? Installed: decision_tree,"
+            "models[0] (line 5): Unknown model 'nearest_centriod'. Did you mean 'nearest_centroid'? Installed: catboost, decision_tree,"
         ],
     ),
     "model-for-other-task": (
