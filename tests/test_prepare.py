@@ -92,6 +92,27 @@ def _frame() -> pd.DataFrame:
     return pd.concat([frame, frame.iloc[[10, 11]]], ignore_index=True)  # two exact duplicates
 
 
+def test_prepare_keeps_duplicates_unless_asked_and_groups_them() -> None:
+    kept = prepare(_frame(), "label", "auto", cv=5)
+    assert (kept.profile.duplicate_rows, kept.profile.conflicting_rows) == (2, 0)
+    assert not kept.profile.duplicates_dropped
+    assert "dropped duplicate rows" not in [step.action for step in kept.profile.steps]
+    assert len(kept.features) == kept.profile.rows == 201
+    assert kept.groups is not None
+    # rows 10 and 11 were copied to the end (row 3, without a target, is gone before them)
+    assert kept.groups[199] == kept.groups[9]
+    assert kept.groups[200] == kept.groups[10]
+    assert len(np.unique(kept.groups)) == 199
+    dropped = prepare(_frame(), "label", "auto", cv=5, drop_duplicates=True)
+    step = next(s for s in dropped.profile.steps if s.action == "dropped duplicate rows")
+    assert step.rows == 2
+    assert "data.drop_duplicates" in step.detail
+    assert dropped.profile.duplicates_dropped
+    assert dropped.profile.duplicate_rows == 2
+    assert len(dropped.features) == dropped.profile.rows == 199
+    assert dropped.groups is None
+
+
 def test_prepare_cleans_and_reports_each_step() -> None:
     table = prepare(_frame(), "label", "auto", cv=5)
     profile = table.profile
@@ -99,19 +120,17 @@ def test_prepare_cleans_and_reports_each_step() -> None:
     assert actions == [
         "trimmed target labels",
         "dropped rows without a target",
-        "dropped duplicate rows",
         "dropped column 'customer_id'",
         "dropped column 'const'",
         "trimmed labels of 'plan'",
     ]
     assert profile.steps[1].rows == 1
-    assert profile.steps[2].rows == 2
     assert table.classes == ["high", "low"]
     assert table.task.value == "binary"
     assert table.kinds == {"amount": "numeric", "plan": "categorical"}
     assert sorted(table.features["plan"].unique()) == ["basic", "max", "pro"]
     assert table.features["amount"].dtype == float
-    assert len(table.features) == profile.rows == 199
+    assert len(table.features) == profile.rows == 201
     assert profile.rows_loaded == 202
     columns = {c.name: c for c in profile.columns}
     assert columns["customer_id"].kind == "id"
@@ -155,6 +174,10 @@ def test_test_rows_are_typed_like_training() -> None:
     combined = with_test_rows(table, test)
     assert len(combined.target) == len(table.target) + 2
     assert combined.features["amount"].tail(2).tolist() == [90.5, 120.0]
+    assert table.groups is not None
+    assert combined.groups is not None
+    assert combined.groups[: len(table.target)].tolist() == table.groups.tolist()
+    assert len(set(combined.groups[-2:]) - set(table.groups)) == 2  # never grouped with training
     with pytest.raises(DataError, match="lacks feature columns of the training data: plan"):
         with_test_rows(table, test.drop(columns=["plan"]))
     with pytest.raises(DataError, match="classes never seen in training: 'medium'"):

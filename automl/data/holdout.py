@@ -79,6 +79,10 @@ def with_test_rows(table: TrainingTable, frame: pd.DataFrame) -> TrainingTable:
         rows=int(keep.sum()),
     )
     combined = pd.concat([table.features, features.reset_index(drop=True)], ignore_index=True)
+    groups = table.groups
+    if groups is not None:  # the test rows are never split: each its own group
+        start = int(groups.max()) + 1
+        groups = np.concatenate([groups, np.arange(start, start + len(test_target))])
     return TrainingTable(
         features=combined,
         target=np.concatenate([table.target, test_target]),
@@ -87,4 +91,5 @@ def with_test_rows(table: TrainingTable, frame: pd.DataFrame) -> TrainingTable:
         target_name=target,
         kinds=table.kinds,
         profile=table.profile,
+        groups=groups,
     )

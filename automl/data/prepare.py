@@ -4,7 +4,9 @@ Each cleaning step is recorded, so the profile says what was dropped and why:
 
 1. the target column must exist (with a "did you mean") and have values;
 2. target labels are trimmed; rows with a missing target are dropped;
-3. exact duplicate rows are dropped;
+3. rows that repeat another row exactly are counted (and dropped only with
+   ``data.drop_duplicates``); rows with identical feature values get one group id, so the
+   splits keep them together, and those with different targets are counted as conflicting;
 4. column kinds are inferred (or taken from ``data.columns``); constant, empty and ID-like
    columns, and columns marked ``drop``, are dropped;
 5. columns are converted to their kind (numbers stored as text become numbers; values that
@@ -24,6 +26,7 @@ from automl.data.cleaning import (
     report_trimmed,
     warn_on_leakage,
 )
+from automl.data.duplicates import feature_groups, handle_duplicates
 from automl.data.holdout import with_test_rows
 from automl.data.profile import DataProfile, profile_columns
 from automl.data.table import TrainingTable
@@ -47,6 +50,7 @@ def prepare(
     *,
     cv: int,
     columns: Mapping[str, ColumnKind] | None = None,
+    drop_duplicates: bool = False,
 ) -> TrainingTable:
     """Check, clean and type ``frame`` for learning ``target`` (see the module docstring).
 
@@ -56,6 +60,7 @@ def prepare(
         task: ``auto`` or a task name.
         cv: Cross-validation folds (every class needs at least this many rows).
         columns: Kind overrides by column name (``data.columns``).
+        drop_duplicates: Drop rows that repeat another row exactly (``data.drop_duplicates``).
 
     Raises:
         DataError: what is wrong with the data and how to fix it.
@@ -63,13 +68,8 @@ def prepare(
     profile = DataProfile(rows_loaded=len(frame), columns_loaded=int(frame.shape[1]), target=target)
     frame = check_target(frame, target, profile)
     overrides = check_overrides(frame, target, dict(columns or {}))
-    duplicated = frame.duplicated()
-    if duplicated.any():
-        count = int(duplicated.sum())
-        frame = frame.loc[~duplicated]
-        profile.step(
-            "dropped duplicate rows", f"{count} rows repeated another row exactly", rows=count
-        )
+    frame = handle_duplicates(frame, target, profile, drop=drop_duplicates)
+    groups = feature_groups(frame, target, profile)
     features = frame.drop(columns=[target])
     types = infer_types(features, overrides)
     profile_columns(features, types, profile)
@@ -117,4 +117,5 @@ def prepare(
         target_name=target,
         kinds=kinds,
         profile=profile,
+        groups=groups,
     )

@@ -50,6 +50,12 @@ class DataProfile:
     task: str = ""
     classes: list[Any] | None = None
     target_distribution: dict[str, int] = field(default_factory=dict)
+    duplicate_rows: int = 0
+    """Rows that repeat another row exactly, target included (counted before any dropping)."""
+    duplicates_dropped: bool = False
+    """Whether those rows were dropped (``data.drop_duplicates``); by default they are kept."""
+    conflicting_rows: int = 0
+    """Rows whose feature values another row shares with a different target."""
     columns: list[ColumnProfile] = field(default_factory=list)
     steps: list[CleaningStep] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

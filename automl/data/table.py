@@ -26,6 +26,9 @@ class TrainingTable:
         target_name: The target column's name.
         kinds: Each used feature column's kind.
         profile: What the data looked like and what preparation did.
+        groups: A group id per row, equal for rows with identical feature values (the target
+            aside), so that the splits keep such rows together; ``None`` when no two rows
+            share their feature values.
     """
 
     features: pd.DataFrame
@@ -35,3 +38,4 @@ class TrainingTable:
     target_name: str
     kinds: dict[str, ColumnKind]
     profile: DataProfile
+    groups: np.ndarray | None = None

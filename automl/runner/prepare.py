@@ -56,7 +56,12 @@ def prepare_table(resolved: ResolvedRecipe, frame: pd.DataFrame) -> TrainingTabl
 
     recipe = resolved.recipe
     return prepare(
-        frame, recipe.data.target, recipe.task, cv=recipe.search.cv, columns=recipe.data.columns
+        frame,
+        recipe.data.target,
+        recipe.task,
+        cv=recipe.search.cv,
+        columns=recipe.data.columns,
+        drop_duplicates=recipe.data.drop_duplicates,
     )
 
 
