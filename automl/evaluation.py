@@ -79,10 +79,14 @@ def score(
 
 def aligned_proba(pipeline: Any, rows: Any, classes: Sequence[Any]) -> np.ndarray:
     """``predict_proba`` with one column per class of ``classes`` (zeros for a class unseen in
-    training)."""
+    training), each row summing to 1."""
     import numpy as np
 
     proba = np.asarray(pipeline.predict_proba(rows), dtype=float)
+    sums = proba.sum(axis=1, keepdims=True)
+    if proba.size and not np.allclose(sums, 1.0, rtol=0.0, atol=1e-12):
+        # e.g. float32 probabilities: rows off by 1e-8 make log loss warn and differ
+        proba = np.divide(proba, sums, out=np.zeros_like(proba), where=sums > 0)
     seen = list(pipeline.classes_)
     wanted = list(classes)
     if seen == wanted:

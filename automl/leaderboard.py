@@ -57,16 +57,38 @@ class Leaderboard:
             for record in records
             if record.state is TrialState.COMPLETE
         ]
-        sign = -1.0 if direction == "maximize" else 1.0
+        board = cls(metric=metric, direction=direction, metrics=list(metrics), rows=rows)
+        board.rank()
+        return board
 
-        def order(row: LeaderboardRow) -> tuple[float, int]:
-            value = row.mean(metric)
-            return (sign * value if isinstance(value, int | float) else math.inf, row.trial)
+    def rank(self) -> None:
+        """Sort the rows best first and number them (ties: a trial before the ensemble, then
+        the earlier trial)."""
+        sign = -1.0 if self.direction == "maximize" else 1.0
 
-        rows.sort(key=order)
-        for rank, row in enumerate(rows, start=1):
+        def order(row: LeaderboardRow) -> tuple[float, float]:
+            value = row.mean(self.metric)
+            trial = math.inf if row.trial is None else row.trial
+            return (sign * value if isinstance(value, int | float) else math.inf, trial)
+
+        self.rows.sort(key=order)
+        for rank, row in enumerate(self.rows, start=1):
             row.rank = rank
-        return cls(metric=metric, direction=direction, metrics=list(metrics), rows=rows)
+
+    def add(self, row: LeaderboardRow) -> None:
+        """Add a row (the ensemble's) and rank again."""
+        self.rows.append(row)
+        self.rank()
+
+    def remove_ensemble(self) -> None:
+        """Take the ensemble's row off (it was not built after all) and rank again."""
+        self.rows = [row for row in self.rows if row.trial is not None]
+        self.rank()
+
+    @property
+    def ensemble(self) -> LeaderboardRow | None:
+        """The ensemble's row, if one was built."""
+        return next((row for row in self.rows if row.trial is None), None)
 
     @property
     def names(self) -> list[str]:
@@ -78,11 +100,11 @@ class Leaderboard:
         """The best row, or ``None`` when no trial completed."""
         return self.rows[0] if self.rows else None
 
-    def row(self, trial: int) -> LeaderboardRow | None:
-        """The row of ``trial``, if it completed."""
+    def row(self, trial: int | None) -> LeaderboardRow | None:
+        """The row of ``trial``, if it completed (``None``: the ensemble's row)."""
         return next((row for row in self.rows if row.trial == trial), None)
 
-    def set_holdout(self, trial: int, scores: Mapping[str, float]) -> None:
+    def set_holdout(self, trial: int | None, scores: Mapping[str, float]) -> None:
         """Record the holdout scores of the refitted model of ``trial``."""
         row = self.row(trial)
         if row is not None:

@@ -102,7 +102,7 @@ def summary_html(summary: RunSummary, board: Leaderboard, run_dir: str) -> str:
         ("run directory", run_dir),
         ("status", summary.status.value),
         ("task", summary.task),
-        ("best", f"trial {best.number} · {best.model}" if best is not None else "none"),
+        ("best", best.describe() if best is not None else "none"),
         ("cv " + (summary.metric or "score"), best.cv_mean if best is not None else None),
     ]
     facts += [(f"holdout {name}", value) for name, value in (summary.holdout or {}).items()]

@@ -212,3 +212,23 @@ def test_error_examples_are_what_loading_the_recipe_says(
     with pytest.raises(RecipeError) as caught:
         load_recipe(name, _builtins(), env=env)
     assert f"Error: {caught.value}\n" == expected
+
+
+@pytest.mark.parametrize(
+    ("heading", "section"),
+    [
+        ("### Top level", "Recipe"),
+        ("### `data`", "DataSpec"),
+        ("### `search`", "SearchSpec"),
+        ("### `execution`", "ExecutionSpec"),
+        ("### `ensemble`", "EnsembleSpec"),
+    ],
+)
+def test_recipes_reference_lists_every_key_of_each_section(heading: str, section: str) -> None:
+    """The reference tables of docs/recipes.md name exactly the keys the schema accepts."""
+    from automl.recipe import schema
+
+    rows = _table(_section(_page("docs/recipes.md"), heading))
+    documented = [_code_names(row[0])[0] for row in rows]
+    model = getattr(schema, section)
+    assert sorted(documented) == sorted(model.model_fields)

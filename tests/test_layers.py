@@ -71,6 +71,11 @@ FORBIDDEN = [
         "rundir", ("automl.recipe", "automl.runner", "automl.cli", "automl.search"), id="rundir"
     ),
     pytest.param("runner", ("automl.cli",), id="runner"),
+    pytest.param(
+        "ensemble",
+        ("automl.recipe", "automl.runner", "automl.cli", "automl.search", "automl.data"),
+        id="ensemble",
+    ),
 ]
 
 
@@ -98,7 +103,9 @@ def test_core_modules_stay_small() -> None:
     assert large == []
 
 
-@pytest.mark.parametrize("package", ["search", "data", "package", "records", "rundir", "runner"])
+@pytest.mark.parametrize(
+    "package", ["search", "data", "package", "records", "rundir", "runner", "ensemble"]
+)
 def test_subpackages_export_a_short_all(package: str) -> None:
     import importlib
 

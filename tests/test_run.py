@@ -62,7 +62,15 @@ def test_run_writes_everything(tmp_path: Path) -> None:
     assert summary["versions"]["optuna"] == optuna.__version__
     assert summary["data"]["rows"] == 400
     assert summary["data"]["holdout_rows"] == 80
-    assert set(summary["timings"]) >= {"load", "prepare", "search", "refit", "package", "total"}
+    assert set(summary["timings"]) >= {
+        "load",
+        "prepare",
+        "search",
+        "ensemble",
+        "refit",
+        "package",
+        "total",
+    }
     assert summary["trials"]["finished"] == 8
     assert 0.5 < summary["holdout"]["roc_auc"] <= 1.0
     assert set(summary["holdout"]) == {"roc_auc", "accuracy", "log_loss"}
@@ -90,7 +98,9 @@ def test_run_writes_everything(tmp_path: Path) -> None:
         "params",
     ):
         assert key in csv.columns
-    assert list(csv["trial"]) == [row.trial for row in board.rows]
+    # The ensemble's row has no trial number (an empty cell).
+    assert [None if pd.isna(t) else int(t) for t in csv["trial"]] == [r.trial for r in board.rows]
+    assert summary["best_trial"]["number"] is None or "ensemble" not in list(csv["model"])[:1]
     # Every model's default configuration ran first, cheapest first.
     study = run_study(run_dir)
     first = [t.user_attrs["model"] for t in study.trials[:3]]
@@ -202,7 +212,10 @@ def test_failing_model_fails_its_trials_only(tmp_path: Path, site: SiteDir) -> N
     ]
     assert failed
     assert all(t.user_attrs["error"] == "ValueError: boom" for t in failed)
-    assert {row.model for row in result.leaderboard.rows} == {"logistic_regression"}
+    trials = {row.model for row in result.leaderboard.rows if row.trial is not None}
+    assert trials == {"logistic_regression"}
+    ensemble = result.summary.ensemble  # built from the trials that completed only
+    assert ensemble is None or {m.model for m in ensemble.members} == {"logistic_regression"}
     assert result.summary.trials.failed == len(failed)
 
 
@@ -229,7 +242,7 @@ def test_a_dead_worker_fails_its_trial_which_runs_once_more(tmp_path: Path, site
     # A retry that dies again is not retried a second time.
     assert not [t for t in trials if t.user_attrs.get("retry_of") == retries[0].number]
     assert result.leaderboard.best is not None
-    assert result.leaderboard.best.model == "logistic_regression"
+    assert result.leaderboard.best.model in ("logistic_regression", "ensemble")
     # The attempt whose worker died does not use up the budget: every retry ran.
     assert not [t for t in trials if t.state == optuna.trial.TrialState.WAITING]
     assert result.summary.trials.finished == 5
@@ -459,6 +472,20 @@ def test_a_refused_resume_leaves_the_earlier_run_untouched(tmp_path: Path) -> No
     (tmp_path / "changed.yaml").write_text(changed)
     with pytest.raises(RecipeError, match="space: was"):
         run_recipe(tmp_path / "changed.yaml", run_dir, n_trials=3)
+
+
+@pytest.mark.slow
+def test_resuming_with_other_duplicate_handling_is_refused(tmp_path: Path) -> None:
+    recipe = churn_recipe(tmp_path, extra="models: [logistic_regression]\nsearch: {cv: 3}\n")
+    frame = pd.read_csv(tmp_path / "churn.csv")
+    pd.concat([frame, frame.head(40)]).to_csv(tmp_path / "churn.csv", index=False)  # repeats
+    run_dir = tmp_path / "run"
+    first = run_recipe(recipe, run_dir, n_trials=2)
+    assert first.summary.data["rows"] == 440  # kept
+    dropping = recipe.read_text().replace("holdout: 0.2", "holdout: 0.2\n  drop_duplicates: true")
+    (tmp_path / "dropping.yaml").write_text(dropping)
+    with pytest.raises(RecipeError, match="drop_duplicates: was False when the run"):
+        run_recipe(tmp_path / "dropping.yaml", run_dir, n_trials=3)
 
 
 @pytest.mark.slow

@@ -248,7 +248,7 @@ def test_run_off_a_terminal_prints_plain_lines_and_run_log_tells_the_story(
     assert "Plugin problem: " in log
     assert "no metrics today" in log
     phases = re.findall(r"automl\.runner\.flow: Phase (\w+)", log)
-    assert phases == ["load", "prepare", "search", "refit", "package"]
+    assert phases == ["load", "prepare", "search", "ensemble", "refit", "package"]
     assert len(re.findall(r"Trial \d decision_tree: complete, roc_auc \d\.\d+, fit \d", log)) == 3
     assert "'status_code' determines the target" in log
     assert log.rstrip().splitlines()[-1].endswith("automl.runner.flow: Run finished")

@@ -378,7 +378,7 @@ def test_the_runs_page_code_runs_on_a_real_run(tmp_path: Path) -> None:
     run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
     page = (Path(__file__).parents[1] / "docs" / "runs.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     namespace: dict[str, object] = {"run_dir": tmp_path / "run"}
     for block in blocks:
         exec(compile(block, "docs/runs.md", "exec"), namespace)

@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from automl.addresses import check_address
 from automl.options import Backend, Pruner, Sampler, names
 from automl.recipe.choices import TASK_CHOICES, BackendName, PrunerName, SamplerName, TaskChoice
+from automl.recipe.ensemble import EnsembleSpec
 from automl.tasks import Task
 
 DEFAULT_TIME_BUDGET = 300.0
@@ -112,6 +113,20 @@ class DataSpec(RecipeSection):
             "Column kinds that override inference, e.g. {zip: categorical, notes: text, customer_id: drop}."
         ),
     )
+    drop_duplicates: bool = Field(
+        default=False,
+        description=(
+            "Drop rows that repeat another row exactly (default: keep them, as observations; "
+            "rows with identical features always stay on one side of each split)."
+        ),
+    )
+
+    @field_validator("drop_duplicates", mode="before")
+    @classmethod
+    def _only_booleans(cls, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        return value
 
     @model_validator(mode="after")
     def _holdout_or_test_source(self) -> DataSpec:
@@ -248,6 +263,7 @@ class Recipe(RecipeSection):
     )
     search: SearchSpec = Field(default_factory=lambda: SearchSpec.model_validate({}))
     execution: ExecutionSpec = Field(default_factory=ExecutionSpec)
+    ensemble: EnsembleSpec = Field(default_factory=EnsembleSpec)
     deploy: list[ComponentConfig] = Field(
         default_factory=list,
         description="Deployers run on the packaged best model: [{type: NAME, ...}].",

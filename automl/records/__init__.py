@@ -8,6 +8,7 @@ plain JSON (``to_dict``) and back (``from_dict``), so what a run wrote reads bac
 was. This module imports nothing heavy.
 """
 
+from automl.records.ensemble import EnsembleRecord, MemberRecord
 from automl.records.leaderboard import LeaderboardRow
 from automl.records.run import (
     RUN_SCHEMA_VERSION,
@@ -33,8 +34,10 @@ __all__ = [
     "BestTrial",
     "BudgetRecord",
     "DeploymentRecord",
+    "EnsembleRecord",
     "FailureKind",
     "LeaderboardRow",
+    "MemberRecord",
     "MetricScores",
     "Phase",
     "RunStatus",

@@ -13,11 +13,12 @@ __all__ = ["LeaderboardRow"]
 
 @dataclass
 class LeaderboardRow:
-    """A completed trial on the leaderboard.
+    """A completed trial, or the ensemble, on the leaderboard.
 
     Attributes:
         rank: 1 for the best.
-        trial: The trial number.
+        trial: The trial number (``None`` for the ensemble, whose ``params`` hold its
+            ``members``: trial, model and weight of each).
         model: The model's name.
         scores: Cross-validated scores per metric.
         holdout: Holdout scores per metric (the refitted best model only).
@@ -27,7 +28,7 @@ class LeaderboardRow:
     """
 
     rank: int
-    trial: int
+    trial: int | None
     model: str
     scores: dict[str, MetricScores] = field(default_factory=dict)
     holdout: dict[str, float] = field(default_factory=dict)
@@ -64,7 +65,7 @@ class LeaderboardRow:
         """Read a row of the leaderboard files back."""
         return cls(
             rank=int(row["rank"]),
-            trial=int(row["trial"]),
+            trial=int(row["trial"]) if row.get("trial") not in (None, "") else None,
             model=str(row["model"]),
             scores={
                 name: MetricScores(mean=row.get(f"{name}_mean"), std=row.get(f"{name}_std"))

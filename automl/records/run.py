@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from automl.records.ensemble import EnsembleRecord
+
 __all__ = [
     "RUN_SCHEMA_VERSION",
     "BestTrial",
@@ -37,6 +39,7 @@ class Phase(enum.StrEnum):
     LOAD = "load"
     PREPARE = "prepare"
     SEARCH = "search"
+    ENSEMBLE = "ensemble"
     REFIT = "refit"
     PACKAGE = "package"
     DEPLOY = "deploy"
@@ -82,9 +85,10 @@ class TrialCounts:
 
 @dataclass(frozen=True)
 class BestTrial:
-    """The trial whose configuration became the packaged model."""
+    """What became the packaged model: a trial's configuration, or the ensemble (then
+    ``number`` is ``None``, ``model`` is ``ensemble`` and ``params`` holds its members)."""
 
-    number: int
+    number: int | None
     model: str
     params: Mapping[str, Any]
     cv_mean: float | None
@@ -93,10 +97,17 @@ class BestTrial:
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "params": dict(self.params)}
 
+    def describe(self) -> str:
+        """``trial 12 (lightgbm)``, or ``ensemble of 3 members``."""
+        if self.number is None:
+            members = self.params.get("members") or []
+            return f"{self.model} of {len(members)} members"
+        return f"trial {self.number} ({self.model})"
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BestTrial:
         return cls(
-            number=int(data["number"]),
+            number=int(data["number"]) if data.get("number") is not None else None,
             model=str(data["model"]),
             params=dict(data.get("params") or {}),
             cv_mean=data.get("cv_mean"),
@@ -202,6 +213,7 @@ class RunSummary:
     resumed: bool = False
     best_trial: BestTrial | None = None
     holdout: dict[str, float] | None = None
+    ensemble: EnsembleRecord | None = None
     model_dir: str | None = None
     model_sha256: str | None = None
     deployments: list[DeploymentRecord] = field(default_factory=list)
@@ -233,6 +245,7 @@ class RunSummary:
             "resumed": self.resumed,
             "best_trial": self.best_trial.to_dict() if self.best_trial is not None else None,
             "holdout": dict(self.holdout) if self.holdout is not None else None,
+            "ensemble": self.ensemble.to_dict() if self.ensemble is not None else None,
             "model_dir": self.model_dir,
             "model_sha256": self.model_sha256,
             "deployments": [deployment.to_dict() for deployment in self.deployments],
@@ -272,6 +285,9 @@ class RunSummary:
                 resumed=bool(data.get("resumed", False)),
                 best_trial=BestTrial.from_dict(best) if best else None,
                 holdout=dict(data["holdout"]) if data.get("holdout") else None,
+                ensemble=EnsembleRecord.from_dict(data["ensemble"])
+                if data.get("ensemble")
+                else None,
                 model_dir=data.get("model_dir"),
                 model_sha256=data.get("model_sha256"),
                 deployments=[DeploymentRecord.from_dict(d) for d in data.get("deployments") or []],

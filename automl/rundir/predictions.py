@@ -153,8 +153,9 @@ class PredictionStore:
             self.layout.oof(number).unlink(missing_ok=True)
         return True
 
-    def set_holdout(self, trial: int, target: Any, predictions: np.ndarray) -> None:
-        """Keep the final model's holdout predictions (and the holdout target)."""
+    def set_holdout(self, trial: int | None, target: Any, predictions: np.ndarray) -> None:
+        """Keep the final model's holdout predictions (and the holdout target); ``trial`` is
+        ``None`` when the final model is the ensemble."""
         _save(self.layout.array("holdout_target"), self._encode(target), durable=True)
         _save(self.layout.array("holdout"), predictions, durable=True)
         self.holdout_trial = trial
@@ -170,7 +171,8 @@ class RunPredictions:
         classes: Class labels in column order (classification), else ``None``.
         trials: Trials whose out-of-fold predictions are kept, best first.
         scores: Their cross-validated primary scores.
-        holdout_trial: The trial whose refitted model made the holdout predictions.
+        holdout_trial: The trial whose refitted model made the holdout predictions (``None``
+            when the ensemble made them, or without a holdout).
     """
 
     layout: RunLayout

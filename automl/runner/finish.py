@@ -1,30 +1,38 @@
-"""The finish phase: refit the best configuration on every training row, score it once on the
-holdout, and keep its holdout predictions. Runs under the run's clock: when the best
+"""The finish phases: build the ensemble, refit what won on every training row, score it once
+on the holdout, and keep its holdout predictions. Runs under the run's clock: when the best
 configuration fails to refit, the next ones are tried only while time is left."""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import ExecutorError
-from automl.records import LeaderboardRow
+from automl.records import BestTrial, LeaderboardRow, Phase
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
     from automl.leaderboard import Leaderboard
     from automl.recipe import ResolvedRecipe
+    from automl.records import RunSummary
+    from automl.rundir import PredictionStore
     from automl.runner.prepare import Prepared
     from automl.search.budget import Budget
 
-__all__ = ["CANDIDATES", "Refit", "refit_best"]
+__all__ = ["CANDIDATES", "Refit", "finish", "fit_row", "refit_best", "score_holdout"]
 
 logger = logging.getLogger(__name__)
 
 CANDIDATES = 3
 """How many of the best configurations are tried when the best one fails to refit."""
+
+TIMED_ROWS = 1000
+"""Rows predicted to measure the packaged model's prediction time per row."""
 
 
 @dataclass
@@ -35,6 +43,95 @@ class Refit:
     pipeline: Any
     holdout: dict[str, float] = field(default_factory=dict)
     predictions: np.ndarray | None = None
+    predict_ms_per_row: float | None = None
+
+
+def finish(
+    resolved: ResolvedRecipe,
+    prepared: Prepared,
+    leaderboard: Leaderboard,
+    store: PredictionStore,
+    summary: RunSummary,
+    budget: Budget,
+    on_phase: Callable[[Phase], None],
+) -> Refit:
+    """The ensemble and refit phases: what wins is refitted, scored on the holdout and
+    recorded in ``summary`` and ``leaderboard``.
+
+    Raises:
+        ExecutorError: nothing could be refitted.
+    """
+    from automl.runner.ensemble import build_ensemble, refit_ensemble
+
+    plan = None
+    if resolved.recipe.ensemble.enabled:
+        on_phase(Phase.ENSEMBLE)
+        with budget.phase(Phase.ENSEMBLE):
+            plan = build_ensemble(resolved, prepared, leaderboard, store.layout, budget)
+        summary.timings[Phase.ENSEMBLE.value] = budget.used.get(Phase.ENSEMBLE.value, 0.0)
+    on_phase(Phase.REFIT)
+    with budget.phase(Phase.REFIT):
+        refit = None
+        if plan is not None:
+            summary.ensemble = plan.record
+            if plan.record.chosen:
+                refit = refit_ensemble(resolved, prepared, leaderboard, plan, budget)
+        if refit is None:
+            refit = refit_best(resolved, prepared, leaderboard, budget)
+        refit.predict_ms_per_row = _predict_ms_per_row(refit.pipeline, prepared)
+        if plan is not None and plan.record.chosen:
+            plan.record.predict_ms_per_row = refit.predict_ms_per_row
+        if refit.predictions is not None:
+            split = prepared.split
+            truth = prepared.table.target[split.holdout_rows]
+            store.set_holdout(refit.row.trial, truth, refit.predictions)
+    summary.timings[Phase.REFIT.value] = budget.used.get(Phase.REFIT.value, 0.0)
+    best = refit.row
+    leaderboard.set_holdout(best.trial, refit.holdout)
+    summary.best_trial = BestTrial(
+        number=best.trial,
+        model=best.model,
+        params=best.params,
+        cv_mean=best.mean(prepared.metric.name),
+        cv_std=best.std(prepared.metric.name),
+    )
+    summary.holdout = refit.holdout or None
+    return refit
+
+
+def fit_row(resolved: ResolvedRecipe, prepared: Prepared, row: LeaderboardRow) -> Any:
+    """Fit ``row``'s configuration on every training row; returns the fitted pipeline."""
+    from automl.data import build_pipeline, category_levels
+
+    table, split = prepared.table, prepared.split
+    features = table.features.iloc[split.train_rows]
+    target = table.target[split.train_rows]
+    levels = category_levels(features, table.kinds)
+    spec = prepared.models[row.model].spec
+    params = spec.params.model_validate(row.params)
+    estimator = spec.factory(params, task=table.task, seed=resolved.recipe.search.seed)
+    pipeline = build_pipeline(estimator, table.kinds, levels, scale=spec.needs_scaling)
+    pipeline.fit(features, target)
+    return pipeline
+
+
+def score_holdout(prepared: Prepared, refit: Refit) -> None:
+    """Score ``refit``'s pipeline once on the holdout (if the run has one), every metric."""
+    from automl import evaluation
+
+    table, split = prepared.table, prepared.split
+    if not len(split.holdout_rows):
+        return
+    metric_specs = {m.name: m for m in [prepared.metric, *prepared.metrics]}
+    rows = table.features.iloc[split.holdout_rows]
+    truth = table.target[split.holdout_rows]
+    made = evaluation.predict(
+        refit.pipeline, rows, table.task, table.classes, metric_specs.values()
+    )
+    refit.holdout = evaluation.score(metric_specs, truth, made, table.classes)
+    refit.predictions = evaluation.kept_predictions(
+        refit.pipeline, rows, table.task, table.classes, made
+    )
 
 
 def refit_best(
@@ -45,36 +142,14 @@ def refit_best(
     Raises:
         ExecutorError: no candidate could be refitted.
     """
-    from automl import evaluation
-    from automl.data import build_pipeline, category_levels
-
-    table, split = prepared.table, prepared.split
-    features = table.features.iloc[split.train_rows]
-    target = table.target[split.train_rows]
-    levels = category_levels(features, table.kinds)
-    metric_specs = {m.name: m for m in [prepared.metric, *prepared.metrics]}
     errors: list[str] = []
-    for row in leaderboard.rows[:CANDIDATES]:
+    for row in [row for row in leaderboard.rows if row.trial is not None][:CANDIDATES]:
         if errors and budget.expired():
             logger.warning("No time left to refit the next configuration (search.time_budget)")
             break
-        spec = prepared.models[row.model].spec
         try:
-            params = spec.params.model_validate(row.params)
-            estimator = spec.factory(params, task=table.task, seed=resolved.recipe.search.seed)
-            pipeline = build_pipeline(estimator, table.kinds, levels, scale=spec.needs_scaling)
-            pipeline.fit(features, target)
-            refit = Refit(row=row, pipeline=pipeline)
-            if len(split.holdout_rows):
-                rows = table.features.iloc[split.holdout_rows]
-                truth = table.target[split.holdout_rows]
-                made = evaluation.predict(
-                    pipeline, rows, table.task, table.classes, metric_specs.values()
-                )
-                refit.holdout = evaluation.score(metric_specs, truth, made, table.classes)
-                refit.predictions = evaluation.kept_predictions(
-                    pipeline, rows, table.task, table.classes, made
-                )
+            refit = Refit(row=row, pipeline=fit_row(resolved, prepared, row))
+            score_holdout(prepared, refit)
         except Exception as exc:  # a model that fails here is passed over for the next best
             logger.warning(
                 "Refitting or scoring trial %d (%s) failed: %s", row.trial, row.model, exc
@@ -85,3 +160,20 @@ def refit_best(
     raise ExecutorError(
         "refitting the best trials on all training rows failed: " + "; ".join(errors)
     )
+
+
+def _predict_ms_per_row(pipeline: Any, prepared: Prepared) -> float | None:
+    """Milliseconds per row the fitted model takes to predict a batch of up to 1,000 rows
+    (holdout rows when there are, else training rows)."""
+    table, split = prepared.table, prepared.split
+    positions = split.holdout_rows if len(split.holdout_rows) else split.train_rows
+    rows = table.features.iloc[positions[:TIMED_ROWS]]
+    if not len(rows):
+        return None
+    try:
+        started = time.perf_counter()
+        pipeline.predict(rows)
+        return (time.perf_counter() - started) * 1000.0 / len(rows)
+    except Exception as exc:  # the holdout score already ran; a timing is not worth a failure
+        logger.warning("Could not time the final model's predictions: %s", exc)
+        return None

@@ -1,5 +1,5 @@
-"""A whole run: recipe → data → search → leaderboard → refit → holdout score → model package →
-deployers, each a phase under one budget; everything lands in the run directory
+"""A whole run: recipe → data → search → leaderboard → ensemble → refit → holdout score → model
+package → deployers, each a phase under one budget; everything lands in the run directory
 (:mod:`automl.rundir` names its files).
 
 Running again into the same run directory resumes the study: finished trials are kept and
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from automl.errors import AutomlError, ExecutorError
-from automl.records import BestTrial, Phase, RunStatus, RunSummary, StopReason, TrialFailure
+from automl.records import Phase, RunStatus, RunSummary, StopReason, TrialFailure
 from automl.rundir import PredictionStore, RunLayout
 from automl.runner.directory import (
     RunFiles,
@@ -47,12 +47,17 @@ VERSIONED = (
     "numpy",
     "pluggy",
     "lightgbm",
+    "xgboost",
+    "catboost",
     "torch",
     "ray",
 )
 
 
 PhaseCallback = Callable[[Phase], None]
+
+ENSEMBLE_REFITS = 4.0
+"""Refits of the best configuration the search leaves time for when an ensemble may follow."""
 
 
 def versions() -> dict[str, str | None]:
@@ -80,6 +85,7 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
         n_trials=search.n_trials,
         cv=search.cv,
         requested=requested_budget(resolved),
+        refits=ENSEMBLE_REFITS if resolved.recipe.ensemble.enabled else 2.0,
     )
     if started is not None:
         budget.started = min(started, budget.started)
@@ -203,7 +209,7 @@ def _phases(
     data: GivenData | None,
 ) -> RunResult:
     from automl.runner.deploy import deploy
-    from automl.runner.finish import refit_best
+    from automl.runner.finish import finish
     from automl.runner.package import package_model
     from automl.runner.prepare import load_and_prepare
     from automl.runner.search import make_executor, record_results, run_search
@@ -241,26 +247,7 @@ def _phases(
     summary.resumed = searched.resumed
     if leaderboard.best is None:
         raise _no_trial_error(searched.result.failures, searched.result.stopped_by)
-    on_phase(Phase.REFIT)
-    with budget.phase(Phase.REFIT):
-        refit = refit_best(resolved, prepared, leaderboard, budget)
-        if refit.predictions is not None:
-            store.set_holdout(
-                refit.row.trial,
-                prepared.table.target[prepared.split.holdout_rows],
-                refit.predictions,
-            )
-    timed(Phase.REFIT)
-    best = refit.row
-    leaderboard.set_holdout(best.trial, refit.holdout)
-    summary.best_trial = BestTrial(
-        number=best.trial,
-        model=best.model,
-        params=best.params,
-        cv_mean=best.mean(prepared.metric.name),
-        cv_std=best.std(prepared.metric.name),
-    )
-    summary.holdout = refit.holdout or None
+    refit = finish(resolved, prepared, leaderboard, store, summary, budget, on_phase)
     on_phase(Phase.PACKAGE)
     with budget.phase(Phase.PACKAGE):
         files.write_leaderboard(leaderboard)  # now with the refitted model's holdout scores

@@ -32,6 +32,9 @@ def package_metadata(summary: RunSummary) -> dict[str, Any]:
     )
     metadata = {key: document[key] for key in keys}
     metadata.update(best_trial=document["best_trial"], holdout=document["holdout"])
+    ensemble = summary.ensemble
+    if ensemble is not None and ensemble.chosen:
+        metadata["ensemble"] = document["ensemble"]
     return metadata
 
 

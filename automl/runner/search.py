@@ -75,7 +75,7 @@ def search_models(models: dict[str, ResolvedModel]) -> dict[str, SearchModel]:
 def _signature(resolved: ResolvedRecipe, prepared: Prepared, data_sha: str) -> dict[str, Any]:
     """What a study's trials mean; a resume with a different signature is refused."""
     search = resolved.recipe.search
-    return {
+    signature: dict[str, Any] = {
         "automl_study": 1,
         "task": prepared.table.task.value,
         "metric": prepared.metric.name,
@@ -97,6 +97,10 @@ def _signature(resolved: ResolvedRecipe, prepared: Prepared, data_sha: str) -> d
             for name, model in sorted(prepared.models.items())
         },
     }
+    # Flags: a study written before they existed reads them as false, so it resumes as before.
+    signature["drop_duplicates"] = resolved.recipe.data.drop_duplicates  # other rows and folds
+    signature["grouped_folds"] = prepared.table.groups is not None  # identical rows in one fold
+    return signature
 
 
 def record_results(

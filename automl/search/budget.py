@@ -53,6 +53,8 @@ class Budget:
         cv: Cross-validation folds (the refit on all training rows costs about
             ``cv / (cv - 1)`` of a fold's fit).
         requested: The budget as the recipe file states it (before overrides).
+        refits: Refits of the best configuration whose time the search leaves (an ensemble
+            refits several members after it).
         clock: A monotonic clock in seconds.
         started: The clock's value when the run started.
     """
@@ -61,6 +63,7 @@ class Budget:
     n_trials: int | None = None
     cv: int = 5
     requested: Mapping[str, Any] = field(default_factory=dict)
+    refits: float = 2.0
     clock: Callable[[], float] = time.monotonic
     started: float = field(default=-1.0)
     used: dict[str, float] = field(default_factory=dict)
@@ -98,7 +101,7 @@ class Budget:
         if best_fit_time is None:
             return PACKAGE_SECONDS + 1.0
         refit = best_fit_time * self.cv / max(1, self.cv - 1)
-        return PACKAGE_SECONDS + 0.5 * best_fit_time + 2.0 * refit
+        return PACKAGE_SECONDS + 0.5 * best_fit_time + self.refits * refit
 
     def search_deadline(self, best_fit_time: float | None) -> float | None:
         """The clock value at which the search stops asking for trials."""

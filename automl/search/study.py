@@ -179,11 +179,19 @@ def open_study(
             "resuming would mix incomparable trials: use a new --run-dir, or restore the recipe and data",
         )
         for key, value in signature.items()
-        if stored.get(key) != value
+        if not _same(stored.get(key), value)
     ]
     if issues:
         raise RecipeError(f"{run_dir} (resume)", issues)
     return study, True
+
+
+def _same(stored: Any, value: Any) -> bool:
+    """Whether a stored signature value equals the new one (a flag missing from an older
+    study's signature is false)."""
+    if isinstance(value, bool) and stored is None:
+        return value is False
+    return bool(stored == value)
 
 
 DRIVER = "driver"

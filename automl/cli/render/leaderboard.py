@@ -39,7 +39,7 @@ def _columns(board: Leaderboard) -> list[_Column]:
 
     return [
         _Column("#", lambda row: str(row.rank), keep=9),
-        _Column("trial", lambda row: str(row.trial), keep=5),
+        _Column("trial", lambda row: "-" if row.trial is None else str(row.trial), keep=5),
         _Column("model", lambda row: str(row.model), keep=8, justify="left"),
         _Column(f"{metric} ± std", primary, keep=9),
         *(secondary(name) for name in board.metrics),

@@ -138,6 +138,8 @@ def _budget_used(document: dict[str, Any]) -> str:
 def _best_model(document: dict[str, Any]) -> Text:
     if document["best_model"] is None:
         return Text("-")
+    if document["best_trial"] is None:  # the ensemble
+        return Text(str(document["best_model"]))
     return Text(f"{document['best_model']} (trial {document['best_trial']})")
 
 

@@ -1,0 +1,295 @@
+"""The ensemble phase: greedy selection over the best trials' kept out-of-fold predictions
+(:mod:`automl.ensemble`), scored fold by fold like a trial, put on the leaderboard, and —
+when it beats the best single model — refitted member by member within the time budget."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from automl.records import EnsembleRecord, LeaderboardRow, MemberRecord, MetricScores
+from automl.specs import MetricSpec, Task
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from automl.leaderboard import Leaderboard
+    from automl.recipe import ResolvedRecipe
+    from automl.rundir import RunLayout
+    from automl.runner.finish import Refit
+    from automl.runner.prepare import Prepared
+    from automl.search.budget import Budget
+
+__all__ = ["ENSEMBLE", "EnsemblePlan", "build_ensemble", "refit_ensemble"]
+
+logger = logging.getLogger(__name__)
+
+ENSEMBLE = "ensemble"
+"""The model name of the ensemble's leaderboard row."""
+
+
+@dataclass
+class EnsemblePlan:
+    """A selected ensemble: its record, its leaderboard row and its members' out-of-fold
+    predictions (to score it again if members are dropped at the refit)."""
+
+    record: EnsembleRecord
+    row: LeaderboardRow
+    oof: dict[int, np.ndarray]
+    folds: list[tuple[Any, Any]]
+
+
+def build_ensemble(
+    resolved: ResolvedRecipe,
+    prepared: Prepared,
+    leaderboard: Leaderboard,
+    layout: RunLayout,
+    budget: Budget,
+) -> EnsemblePlan | None:
+    """Select an ensemble of the best trials and add its row to ``leaderboard``.
+
+    Returns ``None`` (and logs why) when there is nothing to ensemble: fewer than two distinct
+    trials with kept predictions, or a selection whose best prefix is a single model.
+    """
+    from automl.ensemble import Candidate, distinct, greedy_selection
+    from automl.rundir import RunPredictions
+    from automl.runner.splits import folds
+
+    spec = resolved.recipe.ensemble
+    search = resolved.recipe.search
+    kept = RunPredictions.read(layout)
+    rows = {row.trial: row for row in leaderboard.rows if row.trial is not None}
+    trials = [t for t in (kept.trials if kept is not None else []) if t in rows]
+    if len(trials) < 2:
+        logger.info(
+            "No ensemble: %d trials with kept out-of-fold predictions (search.keep_predictions: "
+            "%d); an ensemble needs two",
+            len(trials),
+            search.keep_predictions,
+        )
+        return None
+    assert kept is not None
+    candidates = []
+    for trial in trials:
+        predictions = kept.oof(trial)
+        if not _finite(predictions):
+            continue  # a trial cut short has no prediction for some rows
+        latency = rows[trial].predict_time_per_1000  # seconds per 1,000 rows = ms per row
+        candidates.append(Candidate(trial=trial, predictions=predictions, latency_ms=latency))
+    candidates = distinct(candidates)[: spec.candidates]
+    if len(candidates) < 2:
+        logger.info(
+            "No ensemble: %d distinct trials with complete out-of-fold predictions; an ensemble "
+            "needs two",
+            len(candidates),
+        )
+        return None
+    table, split = prepared.table, prepared.split
+    truth = table.target[split.train_rows]
+    metric = prepared.metric
+    selection = greedy_selection(
+        candidates,
+        _selection_scorer(metric, truth, table.task, table.classes, candidates),
+        maximize=metric.direction == "maximize",
+        size=spec.size,
+        seed=search.seed,
+        max_members=spec.max_members,
+        max_latency_ms=spec.max_latency_ms,
+        should_stop=lambda: _out_of_time(budget, leaderboard),
+    )
+    if selection is None or len(selection.weights) < 2:
+        logger.info(
+            "No ensemble: the greedy selection over %d distinct trials kept a single model",
+            len(candidates),
+        )
+        return None
+    plan = EnsemblePlan(
+        record=EnsembleRecord(
+            members=[],
+            steps=selection.steps,
+            candidates=len(candidates),
+            cv_mean=None,
+            cv_std=None,
+            best_single_cv=_best_single(leaderboard),
+        ),
+        row=LeaderboardRow(rank=0, trial=None, model=ENSEMBLE),
+        oof={c.trial: c.predictions for c in candidates if c.trial in selection.weights},
+        folds=folds(table, split.train_rows, search.cv, search.seed),
+    )
+    _describe(plan, prepared, rows, selection.weights)
+    leaderboard.add(plan.row)
+    record = plan.record
+    record.chosen = leaderboard.best is plan.row
+    if not record.chosen:
+        record.reason = "its cross-validated score is not better than the best single model's"
+    logger.info(
+        "Ensemble: %s, %s %s cross-validated (best single model %s)%s",
+        record.describe(),
+        metric.name,
+        _number(record.cv_mean),
+        _number(record.best_single_cv),
+        "" if record.chosen else "; not chosen",
+    )
+    return plan
+
+
+def refit_ensemble(
+    resolved: ResolvedRecipe,
+    prepared: Prepared,
+    leaderboard: Leaderboard,
+    plan: EnsemblePlan,
+    budget: Budget,
+) -> Refit | None:
+    """Refit the members on every training row, largest weight first, while time is left;
+    returns the refitted ensemble, or ``None`` when what is left no longer beats the best
+    single model (the plan's record says why and the leaderboard is ranked again)."""
+    from automl.ensemble import EnsembleMember, EnsembleModel
+    from automl.runner.finish import Refit, fit_row, score_holdout
+    from automl.search.budget import PACKAGE_SECONDS
+
+    record, cv = plan.record, resolved.recipe.search.cv
+    fitted: list[EnsembleMember] = []
+    for member in list(record.members):
+        row = leaderboard.row(member.trial)
+        assert row is not None
+        estimate = (row.fit_time or 0.0) * cv / max(1, cv - 1)
+        left = budget.remaining()
+        if fitted and left is not None and estimate > left - PACKAGE_SECONDS:
+            logger.warning(
+                "Ensemble: trial %d (%s) dropped, its refit (about %.1f s) would break the "
+                "time budget (%.1f s left)",
+                member.trial,
+                member.model,
+                estimate,
+                left,
+            )
+            record.dropped.append(member.trial)
+            continue
+        try:
+            pipeline = fit_row(resolved, prepared, row)
+        except Exception as exc:  # a member that fails to refit is dropped, said in the log
+            logger.warning("Ensemble: refitting trial %d failed, dropped: %s", member.trial, exc)
+            record.dropped.append(member.trial)
+            continue
+        fitted.append(EnsembleMember(member.trial, member.model, member.weight, pipeline))
+    if record.dropped:
+        rows = {row.trial: row for row in leaderboard.rows if row.trial is not None}
+        weights = {member.trial: member.weight for member in fitted}
+        if len(fitted) >= 2:
+            total = sum(weights.values())
+            _describe(plan, prepared, rows, {t: w / total for t, w in weights.items()})
+            leaderboard.rank()
+        dropped = ", ".join(map(str, record.dropped))
+        if len(fitted) < 2 or leaderboard.best is not plan.row:
+            record.chosen = False
+            record.reason = (
+                f"after dropping trials {dropped} at the refit, it no longer beat the best "
+                "single model"
+            )
+            logger.warning("Ensemble: %s; the best single model is packaged", record.reason)
+            if len(fitted) < 2:
+                leaderboard.remove_ensemble()
+            return None
+        record.reason = f"trials {dropped} dropped at the refit; weights renormalised"
+    model = EnsembleModel(fitted, prepared.table.classes)
+    refit = Refit(row=plan.row, pipeline=model)
+    score_holdout(prepared, refit)
+    return refit
+
+
+def _describe(
+    plan: EnsemblePlan,
+    prepared: Prepared,
+    rows: Mapping[int, LeaderboardRow],
+    weights: Mapping[int, float],
+) -> None:
+    """Fill the plan's record and row for these weights: members, fold scores, times."""
+    from automl.ensemble import blend
+
+    table, split = prepared.table, prepared.split
+    truth = table.target[split.train_rows]
+    members = [MemberRecord(trial, rows[trial].model, weight) for trial, weight in weights.items()]
+    blended = blend([plan.oof[m.trial] for m in members], [m.weight for m in members])
+    scores = {
+        spec.name: MetricScores.of(
+            [
+                _scorer(spec, truth[valid], table.task, table.classes)(blended[valid])
+                for _, valid in plan.folds
+            ]
+        )
+        for spec in [prepared.metric, *prepared.metrics]
+    }
+    record, row = plan.record, plan.row
+    record.members = members
+    record.cv_mean = scores[prepared.metric.name].mean
+    record.cv_std = scores[prepared.metric.name].std
+    row.scores = scores
+    row.params = {"members": [m.to_dict() for m in members], "steps": record.steps}
+    row.fit_time = _total(rows[m.trial].fit_time for m in members)
+    row.predict_time_per_1000 = _total(rows[m.trial].predict_time_per_1000 for m in members)
+
+
+def _scorer(
+    spec: MetricSpec, truth: Any, task: Task, classes: Sequence[Any] | None
+) -> Callable[[np.ndarray], float]:
+    """The metric of blended predictions: probabilities, labels (the most probable class) or
+    values, as the metric takes them."""
+    import numpy as np
+
+    labels = list(classes) if classes is not None else None
+    names = np.asarray(labels, dtype=object) if labels is not None else None
+
+    def score(blended: np.ndarray) -> float:
+        if task is Task.REGRESSION or spec.needs_proba:
+            made = blended
+        else:
+            assert names is not None
+            made = names[np.argmax(blended, axis=1)]
+        return float(spec.factory(truth, made, labels=labels))
+
+    return score
+
+
+def _selection_scorer(
+    spec: MetricSpec, truth: Any, task: Task, classes: Sequence[Any] | None, candidates: Any
+) -> Callable[[np.ndarray], float]:
+    """The metric for the selection: a fast numpy version where one agrees with the plugin's
+    score on these predictions (:mod:`automl.ensemble.fast`), else the plugin's."""
+    from automl.ensemble import blend, checked_fast_scorer
+
+    plugin = _scorer(spec, truth, task, classes)
+    first, second = candidates[0].predictions, candidates[1].predictions
+    samples = [first, blend([first, second], [0.5, 0.5])]
+    fast = checked_fast_scorer(spec.name, truth, classes, plugin, samples)
+    return fast or plugin
+
+
+def _out_of_time(budget: Budget, leaderboard: Leaderboard) -> bool:
+    """Whether the selection must stop to leave the best model's refit and packaging time."""
+    best = leaderboard.best
+    left = budget.remaining()
+    fit = best.fit_time if best is not None else None
+    return left is not None and left < budget.reserve(fit)
+
+
+def _best_single(leaderboard: Leaderboard) -> float | None:
+    best = next((row for row in leaderboard.rows if row.trial is not None), None)
+    return best.mean(leaderboard.metric) if best is not None else None
+
+
+def _finite(values: np.ndarray) -> bool:
+    import numpy as np
+
+    return bool(np.isfinite(values).all())
+
+
+def _total(values: Any) -> float | None:
+    found = [value for value in values if value is not None]
+    return sum(found) if found else None
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.4f}"
