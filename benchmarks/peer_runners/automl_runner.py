@@ -1,0 +1,63 @@
+"""automl on one split: a recipe built here (the training CSV as the csv source, ``data.holdout:
+0``, the task and metric, ``search.time_budget`` = B, ``search.seed``, ``execution.workers`` =
+cpus, every installed model), run by ``automl.run``; the packaged model predicts the test part
+(``ModelPackage.predict_proba``: one column per class, in the package's class order).
+
+Run by ``benchmarks/peers.py`` with the project's own Python; the command line is
+:func:`runner_io.parse_args`, the same as the peers'.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+from runner_io import parse_args, read_data, write_info, write_predictions
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args((__doc__ or "").splitlines()[0], argv)
+    import automl
+
+    _, _, test = read_data(args)
+    recipe = {
+        "name": f"peers-{args.train.stem}",
+        "task": args.task,
+        "data": {
+            "source": {"type": "csv", "path": str(args.train.resolve())},
+            "target": args.target,
+            "holdout": 0,
+        },
+        "metric": args.metric,
+        "search": {"time_budget": args.time_budget, "seed": args.seed},
+        "execution": {"workers": args.cpus},
+    }
+    path = args.workdir / "recipe.yaml"
+    path.write_text(json.dumps(recipe, indent=1), encoding="utf-8")  # JSON is YAML
+    started = time.monotonic()
+    result = automl.run(path, run_dir=args.workdir / "run", progress=False)
+    fit_s = time.monotonic() - started
+    finished = automl.open_run(result.run_dir)
+    package = finished.load_model()
+    if args.task == "regression":
+        write_predictions(args.predictions, package.predict(test), None, len(test))
+    else:
+        proba = package.predict_proba(test)
+        write_predictions(args.predictions, proba.to_numpy(), list(proba.columns), len(test))
+    best = finished.summary.best_trial
+    write_info(
+        args.info,
+        {
+            "tool_version": automl.__version__,
+            "best_model": best.model if best is not None else None,
+            "trials": finished.summary.trials.complete,
+            "fit_s": round(fit_s, 2),
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
