@@ -1,13 +1,17 @@
 """Trials as Ray tasks: a local Ray runtime by default, or any cluster by address.
 
 The driver stays the only writer of the Optuna study. The run's data goes into the object store
-once (``ray.put``); each trial is a task that takes a reference to it, rebuilds the plugins once
-per worker process, and cross-validates (:mod:`automl.search.ray_tasks`). Per-fold reports
-travel through a small actor (:func:`~automl.search.ray_tasks.report_channel`): the task asks
-it for the pruner's verdict and waits, the driver collects reports and answers. A task whose
-worker process or node dies fails its trial (the engine runs it once more); at the deadline,
-running tasks are cancelled with ``force=True``. Attaching to a cluster or starting a local
-runtime is :mod:`automl.search.ray_connect`.
+once (``ray.put``); each trial is a streaming-generator task that takes a reference to it,
+rebuilds the plugins once per worker process, and cross-validates
+(:mod:`automl.search.ray_tasks`). After each fold but the last it yields a report straight to
+the driver and goes on without waiting. The driver hands the reports over one at a time per
+trial, each answered before the trial's next item is read, so the pruner sees what it sees on
+the local backend. A prune verdict cancels the task (``ray.cancel``, which interrupts the fold
+it has started) and the trial is recorded PRUNED from the report it was pruned on: the same
+folds, scores and intermediate values as a local trial stopped there. A task whose worker
+process or node dies fails its trial (the engine runs it once more); at the deadline, running
+tasks are cancelled with ``force=True``. Attaching to a cluster or starting a local runtime is
+:mod:`automl.search.ray_connect`.
 
 Ray Tune's ``OptunaSearch`` is deliberately not used: it turns Optuna's pruners off.
 """
@@ -16,34 +20,33 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import ExecutorError, PluginError
-from automl.records import FailureKind
+from automl.records import FailureKind, TrialState
 from automl.search.executor import Event, Executor, ReportEvent, ResultEvent
 from automl.search.ray_connect import DEFAULT_OBJECT_STORE, check_reachable, connect, require_ray
-from automl.search.ray_tasks import CHANNEL_CONCURRENCY, report_channel, trial_task
-from automl.search.trial import TrialJob, TrialOutcome
+from automl.search.ray_tasks import remote_trial
+from automl.search.trial import FoldReport, TrialJob, TrialOutcome
 from automl.search.workers import WorkerSetup
 
 if TYPE_CHECKING:
-    from ray import ObjectRef
-    from ray._private.worker import RemoteFunction3  # Ray's typed task handle has no public name
-
-    # The trial task as Ray runs it (its last argument is the report channel actor).
-    TrialTask = RemoteFunction3[TrialOutcome, str, list[ObjectRef[WorkerSetup]], TrialJob, Any]
+    from ray import ObjectRef, ObjectRefGenerator
 
 __all__ = ["RayExecutor"]
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Submitted:
     job: TrialJob
-    ref: ObjectRef[TrialOutcome]
+    stream: ObjectRefGenerator[FoldReport | TrialOutcome]
+    report: FoldReport | None = None  # the last report, until the driver answers it
 
 
 class RayExecutor(Executor):
@@ -74,14 +77,12 @@ class RayExecutor(Executor):
         self._owns_runtime = False
         self._slots = workers or 1
         self._submitted: dict[int, _Submitted] = {}
-        self._steps: dict[int, int] = {}
-        self._channel: Any = None  # the report channel actor (Ray's actor handles are untyped)
+        self._pruned: list[TrialOutcome] = []  # pruned trials, reported at the next poll
         self._setup_ref: ObjectRef[WorkerSetup] | None = None
         self._run_id = uuid.uuid4().hex
-        self._task: TrialTask | None = None
+        self._task: Any = None  # Ray's typed task handle cannot express a streaming generator
         self._has_gpus = False
         self._cluster_cpus = 0.0
-        self._pending_take: ObjectRef[list[tuple[int, int, float]]] | None = None
         if self.address:
             check_reachable(self.address)
 
@@ -100,7 +101,6 @@ class RayExecutor(Executor):
     def start(self, setup: WorkerSetup) -> None:
         require_ray()
         import ray
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         if not ray.is_initialized():
             cpus = self.workers or os.cpu_count() or 1
@@ -114,17 +114,7 @@ class RayExecutor(Executor):
             raise ExecutorError("the Ray cluster has no CPU to run trials on")
         self._slots = self.workers or max(1, int(self._cluster_cpus))
         self._setup_ref = ray.put(setup)
-        # The channel lives beside the driver: a node that leaves the cluster takes only its
-        # own trials with it.
-        here = NodeAffinitySchedulingStrategy(
-            node_id=ray.get_runtime_context().get_node_id(), soft=False
-        )
-        self._channel = (
-            report_channel()
-            .options(num_cpus=0, max_concurrency=CHANNEL_CONCURRENCY, scheduling_strategy=here)
-            .remote()
-        )
-        self._task = ray.remote(trial_task)
+        self._task = remote_trial()
         logger.info("Trials run on %s", self.describe())
 
     def _resources(self, model: str) -> dict[str, float]:
@@ -137,53 +127,65 @@ class RayExecutor(Executor):
     def submit(self, job: TrialJob) -> None:
         if self._task is None or self._setup_ref is None:
             raise ExecutorError("the Ray executor must be started before trials are submitted")
-        options = {
-            **self._resources(job.model),
-            "max_retries": 0,
-            "name": f"automl-trial-{job.number}",
-        }
-        ref = self._task.options(**options).remote(
-            self._run_id, [self._setup_ref], job, self._channel
-        )
-        self._submitted[job.number] = _Submitted(job=job, ref=ref)
+        options = {**self._resources(job.model), "name": f"automl-trial-{job.number}"}
+        stream = self._task.options(**options).remote(self._run_id, [self._setup_ref], job)
+        self._submitted[job.number] = _Submitted(job=job, stream=stream)
 
     def poll(self, timeout: float) -> list[Event]:
         import ray
 
-        if self._pending_take is None:
-            self._pending_take = self._channel.take.remote(max(0.0, timeout))
-        pending_take = self._pending_take
-        refs = [s.ref for s in self._submitted.values()]
-        ready, _ = ray.wait([pending_take, *refs], num_returns=1, timeout=max(0.0, timeout))
-        events: list[Event] = []
-        if pending_take in set(ready):
-            try:
-                reports = ray.get(pending_take)
-            except ray.exceptions.RayActorError as exc:
-                raise ExecutorError(
-                    f"lost the driver's report channel on the Ray cluster ({_first_line(exc)}); "
-                    "the finished trials are kept: run again with the same --run-dir to resume"
-                ) from exc
-            for number, step, value in reports:
-                self._steps[number] = step
-                events.append(ReportEvent(number=number, step=step, value=value))
-            self._pending_take = None
-        done, _ = ray.wait([*refs], num_returns=len(refs), timeout=0) if refs else ([], [])
-        finished = set(done)
-        # In submission order, as ray.wait lists the finished references.
-        for number, submitted in list(self._submitted.items()):
-            if submitted.ref in finished:
-                del self._submitted[number]
-                events.append(ResultEvent(self._outcome(number, submitted.ref)))
+        events: list[Event] = [ResultEvent(outcome) for outcome in self._pruned]
+        self._pruned = []
+        # A trial whose report awaits the driver's answer is not read further: its next item
+        # could be the outcome of folds that a prune verdict would not have let run.
+        readable = {n: s for n, s in self._submitted.items() if s.report is None}
+        streams = [s.stream for s in readable.values()]
+        if not streams:
+            if not events:
+                time.sleep(max(0.0, timeout))
+            return events
+        ready, _ = ray.wait(streams, num_returns=1, timeout=0 if events else max(0.0, timeout))
+        if ready:
+            ready, _ = ray.wait(streams, num_returns=len(streams), timeout=0)
+        finished = set(ready)
+        # In submission order; one item per trial and poll (a report waits for its answer).
+        for number, submitted in readable.items():
+            if submitted.stream in finished:
+                event = self._next_event(number, submitted)
+                if isinstance(event, ReportEvent):
+                    events.append(event)
+                else:
+                    del self._submitted[number]
+                    events.append(ResultEvent(event))
         return events
 
-    def _outcome(self, number: int, ref: ObjectRef[TrialOutcome]) -> TrialOutcome:
+    def _next_event(self, number: int, submitted: _Submitted) -> ReportEvent | TrialOutcome:
+        """The trial's next item: a fold's report, or its outcome (a failure when it broke)."""
         import ray
+
+        def read() -> FoldReport | TrialOutcome:
+            item: FoldReport | TrialOutcome = ray.get(next(submitted.stream))
+            return item
+
+        try:
+            item = self._fetch(number, read)
+        except StopIteration:
+            reason = "worker died: the trial's task ended without an outcome"
+            logger.warning("Trial %d: %s", number, reason)
+            return TrialOutcome.failed(number, FailureKind.WORKER_DIED, reason)
+        if isinstance(item, FoldReport):
+            submitted.report = item
+            return ReportEvent(number=number, step=item.step, value=item.value)
+        return item
+
+    def _fetch(
+        self, number: int, read: Callable[[], FoldReport | TrialOutcome]
+    ) -> FoldReport | TrialOutcome:
         from ray import exceptions as ray_errors
 
         kind = FailureKind.WORKER_DIED
         try:
-            return ray.get(ref)
+            return read()
         except (
             ray_errors.WorkerCrashedError,
             ray_errors.NodeDiedError,
@@ -191,7 +193,8 @@ class RayExecutor(Executor):
         ) as exc:
             reason = f"worker died: {type(exc).__name__} ({_first_line(exc)})"
         except ray_errors.TaskCancelledError:
-            kind, reason = FailureKind.INTERRUPTED, "cancelled"
+            # The driver reads no trial it cancelled: something else cancelled this one.
+            reason = "worker died: its task was cancelled outside the search"
         except ray_errors.RayTaskError as exc:
             cause = exc.cause if isinstance(getattr(exc, "cause", None), BaseException) else None
             if isinstance(cause, PluginError):
@@ -206,21 +209,27 @@ class RayExecutor(Executor):
         return TrialOutcome.failed(number, kind, reason)
 
     def decide(self, number: int, prune: bool) -> None:
-        step = self._steps.get(number)
-        if step is not None and self._channel is not None:
-            self._channel.decide.remote(number, step, prune)
+        submitted = self._submitted.get(number)
+        if submitted is None:
+            return
+        report, submitted.report = submitted.report, None
+        if not prune:
+            return
+        import ray
+
+        # The task went on after its report: stop it, and keep the trial as it was then.
+        del self._submitted[number]
+        ray.cancel(submitted.stream)
+        self._pruned.append(report.partial if report else TrialOutcome(number, TrialState.PRUNED))
 
     def cancel(self, numbers: set[int]) -> None:
         import ray
 
+        self._pruned = [o for o in self._pruned if o.number not in numbers]
         for number in sorted(numbers):
             submitted = self._submitted.pop(number, None)
-            if submitted is None:
-                continue
-            step = self._steps.get(number)
-            if step is not None:  # release a task waiting for a verdict
-                self._channel.decide.remote(number, step, True)
-            ray.cancel(submitted.ref, force=True)
+            if submitted is not None:
+                ray.cancel(submitted.stream, force=True)
 
     def close(self) -> None:
         if self._task is None and not self._owns_runtime:
@@ -229,9 +238,7 @@ class RayExecutor(Executor):
 
         if self._submitted:
             self.cancel(set(self._submitted))
-        if self._channel is not None:
-            ray.kill(self._channel)
-            self._channel = None
+        self._pruned = []
         self._task = None
         if self._owns_runtime:
             ray.shutdown()

@@ -1,4 +1,11 @@
-"""What runs on the Ray cluster: the trial task and the report channel between tasks and driver.
+"""What runs on the Ray cluster: the trial task, which streams its fold reports to the driver.
+
+A trial is a streaming-generator task (``num_returns="streaming"``): it yields a
+:class:`~automl.search.trial.FoldReport` after each fold but the last (when the search prunes),
+then its :class:`~automl.search.trial.TrialOutcome`. Reports go straight to the driver, which owns
+the task; the task does not wait for a verdict. A trial the pruner stops is cancelled by the
+driver, which records it PRUNED from the report it pruned on (see
+:mod:`automl.search.ray_executor`).
 
 Every Ray worker process keeps the plugins and data it rebuilt for a run (:data:`WORKER_CACHE`),
 so only its first trial of a run pays for them. Ray is imported only inside these functions.
@@ -6,71 +13,21 @@ so only its first trial of a run pays for them. Ray is imported only inside thes
 
 from __future__ import annotations
 
+import functools
 import socket
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from automl.search.trial import TrialJob, TrialOutcome, run_trial
+from automl.search.trial import FoldReport, TrialJob, TrialOutcome, trial_steps
 from automl.search.workers import WorkerSetup, WorkerState, limit_threads, rebuild
 
 if TYPE_CHECKING:
     from ray import ObjectRef
-    from ray.actor import ActorClass
 
-__all__ = ["CHANNEL_CONCURRENCY", "WORKER_CACHE", "node_name", "report_channel", "trial_task"]
-
-CHANNEL_CONCURRENCY = 1000
-"""Calls the report channel serves at once: one waiting report per running trial, and more."""
+__all__ = ["WORKER_CACHE", "node_name", "remote_trial", "trial_stream"]
 
 WORKER_CACHE: dict[str, WorkerState] = {}
 """Per Ray worker process: the rebuilt plugins and data of the runs it served."""
-
-
-def report_channel() -> ActorClass[Any]:
-    """The actor class carrying per-fold reports from trial tasks to the driver, verdicts back.
-
-    A task reports a fold's score and waits for the pruner's verdict; the driver takes the
-    reports in batches and decides each. The class is defined on call, so Ray ships it by value
-    instead of importing it by name where the actor runs.
-    """
-    import asyncio
-    import contextlib
-
-    import ray
-
-    class ReportChannel:
-        def __init__(self) -> None:
-            self.reports: list[tuple[int, int, float]] = []
-            self.verdicts: dict[tuple[int, int], bool] = {}
-            self.waiting: dict[tuple[int, int], asyncio.Event] = {}
-            self.arrived = asyncio.Event()
-
-        async def report(self, number: int, step: int, value: float) -> bool:
-            key = (number, step)
-            event = self.waiting[key] = asyncio.Event()
-            self.reports.append((number, step, value))
-            self.arrived.set()
-            await event.wait()
-            return self.verdicts.pop(key)
-
-        async def take(self, timeout: float) -> list[tuple[int, int, float]]:
-            if not self.reports:
-                # No report within the timeout is a normal outcome: the driver polls again.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.arrived.wait(), timeout)
-            taken, self.reports = self.reports, []
-            self.arrived.clear()
-            return taken
-
-        async def decide(self, number: int, step: int, prune: bool) -> None:
-            key = (number, step)
-            self.verdicts[key] = prune
-            event = self.waiting.pop(key, None)
-            if event is not None:
-                event.set()
-
-    # Actor options (num_cpus, max_concurrency, placement) are set with `.options` when started:
-    # Ray's typed `ray.remote(...)` decorator does not accept max_concurrency.
-    return ray.remote(ReportChannel)
 
 
 def node_name() -> str:
@@ -82,17 +39,16 @@ def node_name() -> str:
     return f"node {address} ({socket.gethostname()})"
 
 
-def trial_task(
-    run_id: str, setup_box: list[ObjectRef[WorkerSetup]], job: TrialJob, channel: Any
-) -> TrialOutcome:
-    """A trial inside a Ray worker process.
+def trial_stream(
+    run_id: str, setup_box: list[ObjectRef[WorkerSetup]], job: TrialJob
+) -> Iterator[FoldReport | TrialOutcome]:
+    """A trial inside a Ray worker process: its fold reports, then its outcome.
 
     Args:
         run_id: The run's id: a worker process keeps the setup of one run at a time.
         setup_box: The run's :class:`WorkerSetup` in the object store, boxed in a list so that
             Ray does not fetch it for every trial (only a worker's first trial of a run does).
         job: The trial to run.
-        channel: The run's report channel actor (Ray's actor handles are untyped).
     """
     import ray
 
@@ -103,8 +59,23 @@ def trial_task(
         state = rebuild(setup, node_name())
         WORKER_CACHE.clear()  # one run's data at a time per worker process
         WORKER_CACHE[run_id] = state
+    steps = trial_steps(job, state.data, state.models[job.model], state.metrics)
+    try:
+        report = next(steps)
+        while True:
+            yield report
+            # Go on at once: a trial the pruner stops is cancelled by the driver.
+            report = steps.send(False)
+    except StopIteration as done:
+        yield done.value
 
-    def report(step: int, value: float) -> bool:
-        return bool(ray.get(channel.report.remote(job.number, step, value)))
 
-    return run_trial(job, state.data, state.models[job.model], state.metrics, report)
+@functools.cache
+def remote_trial() -> Any:
+    """:func:`trial_stream` as a Ray task, made once per process (Ray exports it per job).
+
+    Returns Ray's remote function (its typed handle cannot express a streaming generator).
+    """
+    import ray
+
+    return ray.remote(num_returns="streaming", max_retries=0)(trial_stream)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +104,25 @@ class TrialPrunedSignal(Exception):
     """Raised inside a trial when the driver says to stop it."""
 
 
+@dataclass(frozen=True)
+class FoldReport:
+    """A trial's report after a fold: what the pruner reads, and the outcome so far.
+
+    Attributes:
+        step: The fold's index.
+        value: The running mean of the primary metric after this fold.
+        partial: A copy of the outcome after this fold: what the trial is, pruned here.
+    """
+
+    step: int
+    value: float
+    partial: TrialOutcome
+
+
+TrialSteps = Generator[FoldReport, bool, TrialOutcome]
+"""A trial as a generator: it yields a report, receives whether to stop, returns the outcome."""
+
+
 def run_trial(
     job: TrialJob,
     data: SearchData,
@@ -124,6 +143,29 @@ def run_trial(
     Returns:
         The outcome. A trial that raises is FAILED with the error as its reason.
     """
+    steps = trial_steps(job, data, model, metrics)
+    try:
+        request = next(steps)
+        while True:
+            try:
+                stop = report(request.step, request.value)
+            except Exception as exc:  # the trial's own handlers decide (pruned or failed)
+                request = steps.throw(exc)
+            else:
+                request = steps.send(stop)
+    except StopIteration as done:
+        outcome: TrialOutcome = done.value
+        return outcome
+
+
+def trial_steps(
+    job: TrialJob, data: SearchData, model: ModelSpec, metrics: Mapping[str, MetricSpec]
+) -> TrialSteps:
+    """:func:`run_trial` as a generator: a :class:`FoldReport` after each fold but the last.
+
+    Reports come only when the search prunes (``data.prune``). The value sent back is the
+    verdict: True stops the trial there, PRUNED, with the folds run so far.
+    """
     outcome = TrialOutcome(
         number=job.number, state=TrialState.COMPLETE, scores={name: [] for name in metrics}
     )
@@ -139,7 +181,8 @@ def run_trial(
                 )
             # Only a verdict before the last fold can save work; the driver records the
             # remaining running means itself when the trial ends.
-            if data.prune and fold_index < len(data.folds) - 1 and report(fold_index, running):
+            last = fold_index == len(data.folds) - 1
+            if data.prune and not last and (yield FoldReport(fold_index, running, _copy(outcome))):
                 outcome.state = TrialState.PRUNED
                 return outcome
         if data.keep_predictions:
@@ -155,6 +198,18 @@ def run_trial(
             traceback="".join(traceback.format_exception(exc)),
         )
     return outcome
+
+
+def _copy(outcome: TrialOutcome) -> TrialOutcome:
+    """The outcome so far as a PRUNED trial, sharing nothing mutable with ``outcome``."""
+    return TrialOutcome(
+        number=outcome.number,
+        state=TrialState.PRUNED,
+        scores={name: list(values) for name, values in outcome.scores.items()},
+        fit_times=list(outcome.fit_times),
+        predict_times=list(outcome.predict_times),
+        predicted_rows=outcome.predicted_rows,
+    )
 
 
 def _assemble(parts: Sequence[tuple[np.ndarray, np.ndarray | None]], rows: int) -> np.ndarray:
