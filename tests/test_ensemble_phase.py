@@ -200,3 +200,23 @@ def test_without_a_time_budget_every_member_is_refitted(setup: Any) -> None:
     assert refit is not None
     assert plan.record.dropped == []
     assert refit.pipeline.weights == pytest.approx({1: 0.6, 2: 0.4})
+
+
+def test_the_selection_keeps_going_while_the_best_trial_can_still_be_refitted(
+    setup: Any,
+) -> None:
+    from automl.runner.ensemble import build_ensemble
+
+    resolved, prepared, layout = setup
+    _store(prepared, layout, {t: _noisy(prepared, t) for t in (1, 2, 3, 4)})
+    clock = FakeClock()
+    budget = Budget(time_budget=10, cv=3, clock=clock, refits=4.0)
+    clock.now += 7.5  # 2.5 s left: less than the search's reserve, enough for one refit
+    assert budget.remaining() < budget.reserve(0.3)
+    board = _board({1: 0.55, 2: 0.56, 3: 0.57, 4: 0.58}, fit_times=dict.fromkeys((1, 2, 3, 4), 0.3))
+    plan = build_ensemble(resolved, prepared, board, layout, budget)
+    assert plan is not None
+    assert len(plan.record.members) >= 2
+    clock.now += 2.0  # 0.5 s left: the selection stops after its first step
+    board = _board({1: 0.55, 2: 0.56, 3: 0.57, 4: 0.58}, fit_times=dict.fromkeys((1, 2, 3, 4), 0.3))
+    assert build_ensemble(resolved, prepared, board, layout, budget) is None

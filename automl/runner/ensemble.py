@@ -268,11 +268,16 @@ def _selection_scorer(
 
 
 def _out_of_time(budget: Budget, leaderboard: Leaderboard) -> bool:
-    """Whether the selection must stop to leave the best model's refit and packaging time."""
-    best = leaderboard.best
+    """Whether the selection must stop to leave time for refitting the best trial (should the
+    ensemble lose its members) and packaging."""
+    from automl.search.budget import PACKAGE_SECONDS
+
     left = budget.remaining()
-    fit = best.fit_time if best is not None else None
-    return left is not None and left < budget.reserve(fit)
+    if left is None:
+        return False
+    best = leaderboard.best
+    fit = (best.fit_time or 0.0) if best is not None else 0.0
+    return left < PACKAGE_SECONDS + fit * budget.cv / max(1, budget.cv - 1)
 
 
 def _best_single(leaderboard: Leaderboard) -> float | None:

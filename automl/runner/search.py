@@ -4,7 +4,7 @@ finished trial recorded in the run directory as it comes."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from automl.runner.prepare import Prepared
     from automl.search import Executor, SearchModel, SearchProgress, SearchResult
     from automl.search.budget import Budget
+    from automl.search.schedule import ModelScheduler
 
 RESULTS_EVERY_SECONDS = 5.0
 """How often the search rewrites the run's results (trials, leaderboard, counts) as it goes."""
@@ -227,6 +228,8 @@ def run_search(
             on_progress=on_progress,
             on_trial=on_trial,
             on_predictions=on_predictions,
+            scheduler=_scheduler(models, budget, prepared, search.seed),
+            folds=search.cv,
         ).run()
     except BaseException:
         # Interrupted or failed: what finished so far stays visible (leaderboard, counts).
@@ -235,3 +238,19 @@ def run_search(
     finally:
         executor.close()
     return SearchPhase(result=result, study=study, resumed=resumed)
+
+
+def _scheduler(
+    models: Mapping[str, SearchModel], budget: Budget, prepared: Prepared, seed: int
+) -> ModelScheduler | None:
+    """The time-aware choice of each trial's model, for a search bounded by time alone (a
+    trial budget keeps the sampler's choice, so that it repeats exactly)."""
+    from automl.search.schedule import ModelScheduler
+
+    if budget.n_trials is not None or budget.time_budget is None or len(models) < 2:
+        return None
+    return ModelScheduler(
+        {name: model.spec.cost for name, model in models.items()},
+        maximize=prepared.metric.direction == "maximize",
+        seed=seed,
+    )

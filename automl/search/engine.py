@@ -10,7 +10,6 @@ then, and records every trial's scores, timings and failure reason as trial attr
 from __future__ import annotations
 
 import logging
-import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,13 +18,16 @@ from automl.records import FailureKind, StopReason, TrialRecord, TrialState
 from automl.search.budget import Budget
 from automl.search.executor import Executor, ReportEvent, ResultEvent
 from automl.search.progress import SearchProgress, SearchResult
+from automl.search.schedule import ModelScheduler, observe, schedule_next
 from automl.search.space import MODEL_PARAM, SearchModel, sample_params
 from automl.search.study import DRIVER, driver_id
 from automl.search.trial import TrialJob, TrialOutcome
 from automl.search.trials import (
     RETRIED,
     failures,
+    log_trial,
     record_from_outcome,
+    report_remaining,
     store_record,
     store_unfinished,
     trial_counts,
@@ -67,6 +69,7 @@ class Search:
         on_progress: Called after every change with a :class:`SearchProgress`.
         on_trial: Called with each finished trial's record (for lifecycle hooks).
         on_predictions: Called with each complete trial's record and out-of-fold predictions.
+        scheduler, folds: Chooses each trial's model (a time budget alone); folds per trial.
     """
 
     def __init__(
@@ -83,6 +86,8 @@ class Search:
         on_progress: Callable[[SearchProgress], None] | None = None,
         on_trial: Callable[[TrialRecord], None] | None = None,
         on_predictions: Callable[[TrialRecord, np.ndarray], None] | None = None,
+        scheduler: ModelScheduler | None = None,
+        folds: int = 5,
     ) -> None:
         self.study = study
         self.executor = executor
@@ -97,6 +102,7 @@ class Search:
         self.on_progress = on_progress
         self.on_trial = on_trial
         self.on_predictions = on_predictions
+        self.scheduler, self.folds = scheduler, folds
         self.pending: dict[int, _Running] = {}
         self.buffered: dict[int, TrialOutcome] = {}
         self.counted = trial_counts(study).finished
@@ -188,6 +194,8 @@ class Search:
             and self._budget_allows_more()
             and not self._time_is_up()
         ):
+            if self.scheduler is not None:
+                schedule_next(self.study, self.scheduler, self.budget, self._best_fit_time)
             trial = self.study.ask()
             try:
                 model = trial.suggest_categorical(MODEL_PARAM, self.names)
@@ -233,13 +241,15 @@ class Search:
         # _abandon, never RUNNING in the study.
         running = self.pending[outcome.number]
         trial = running.trial
-        self._report_remaining(running, outcome)
+        report_remaining(running.trial, running.reported, outcome.scores.get(self.metric, []))
         retry_of = trial.user_attrs.get("retry_of")
         record = record_from_outcome(
             outcome, running.model, running.params, self.metric, retry_of=retry_of
         )
         store_record(trial, record)
-        self._log_trial(record)
+        log_trial(record, self.metric)
+        if self.scheduler is not None:
+            observe(self.scheduler, record, outcome, self.folds)
         if record.state is TrialState.COMPLETE:
             self.study.tell(trial, record.value)
             self.progress.complete += 1
@@ -271,21 +281,6 @@ class Search:
         if self.on_trial is not None:
             self.on_trial(record)
         self._emit()
-
-    def _log_trial(self, record: TrialRecord) -> None:
-        """One line per finished trial, so that ``run.log`` tells the whole search."""
-        score = "-" if record.value is None else f"{record.value:.4f}"
-        fit = "-" if record.fit_time is None else f"{record.fit_time:.2f} s"
-        reason = f": {record.error}" if record.error else ""
-        how = f"{record.state.value}, {self.metric} {score}, fit {fit}{reason}"
-        logger.info("Trial %d %s: %s", record.number, record.model, how)
-
-    def _report_remaining(self, running: _Running, outcome: TrialOutcome) -> None:
-        """Record the running mean after every fold that was not reported during the trial."""
-        folds = outcome.scores.get(self.metric, [])
-        for step in range(len(folds)):
-            if step not in running.reported:
-                running.trial.report(statistics.fmean(folds[: step + 1]), step=step)
 
     def _abandon(self, kind: FailureKind, reason: str) -> None:
         """Cancel running trials and record them as unfinished (a resume runs them again)."""

@@ -8,6 +8,7 @@ studies written before records existed still resume and read back.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -32,14 +33,18 @@ __all__ = [
     "INTERRUPTED",
     "RETRIED",
     "failures",
+    "log_trial",
     "most_common_failure",
     "record_from_outcome",
     "record_of",
     "records_of",
+    "report_remaining",
     "store_record",
     "store_unfinished",
     "trial_counts",
 ]
+
+logger = logging.getLogger(__name__)
 
 INTERRUPTED = "interrupted"
 """User attribute of a trial that did not finish (killed, cancelled at the deadline or by Ctrl-C)."""
@@ -184,3 +189,21 @@ def most_common_failure(found: Sequence[TrialFailure | str]) -> tuple[str, int]:
         counts[message] = counts.get(message, 0) + 1
     message = max(counts, key=lambda key: counts[key])
     return message, counts[message]
+
+
+def log_trial(record: TrialRecord, metric: str) -> None:
+    """One line per finished trial, so that ``run.log`` tells the whole search."""
+    score = "-" if record.value is None else f"{record.value:.4f}"
+    fit = "-" if record.fit_time is None else f"{record.fit_time:.2f} s"
+    reason = f": {record.error}" if record.error else ""
+    how = f"{record.state.value}, {metric} {score}, fit {fit}{reason}"
+    logger.info("Trial %d %s: %s", record.number, record.model, how)
+
+
+def report_remaining(trial: optuna.Trial, reported: set[int], folds: Sequence[float]) -> None:
+    """Record the running mean after every fold that was not reported during the trial."""
+    import statistics
+
+    for step in range(len(folds)):
+        if step not in reported:
+            trial.report(statistics.fmean(folds[: step + 1]), step=step)
