@@ -183,11 +183,26 @@ def test_an_ensemble_left_with_one_member_gives_way_to_the_best_trial(setup: Any
     board = _board({1: 0.5, 2: 0.49}, fit_times={1: 0.01, 2: 60.0})
     plan = _plan(prepared, board, {1: 0.6, 2: 0.4})
     budget = Budget(time_budget=30, clock=FakeClock())
-    assert refit_ensemble(resolved, prepared, board, plan, budget) is None
+    refit = refit_ensemble(resolved, prepared, board, plan, budget)
+    # The best trial was refitted as the first member: it is packaged without a second fit.
+    assert refit is not None
+    assert refit.row.trial == 1
+    assert set(refit.holdout) == {"roc_auc", "accuracy", "log_loss"}
     assert not plan.record.chosen
     assert "no longer beat" in (plan.record.reason or "")
     assert board.ensemble is None
     assert board.rows[0].trial == 1
+
+
+def test_a_best_trial_outside_the_dropped_ensemble_is_left_to_the_caller(setup: Any) -> None:
+    from automl.runner.ensemble import refit_ensemble
+
+    resolved, prepared, _layout = setup
+    board = _board({1: 0.5, 2: 0.49, 3: 0.51}, fit_times={1: 0.01, 2: 60.0, 3: 0.01})
+    plan = _plan(prepared, board, {1: 0.6, 2: 0.4})
+    budget = Budget(time_budget=30, clock=FakeClock())
+    assert refit_ensemble(resolved, prepared, board, plan, budget) is None
+    assert board.rows[0].trial == 3
 
 
 def test_without_a_time_budget_every_member_is_refitted(setup: Any) -> None:

@@ -144,8 +144,9 @@ def refit_ensemble(
     budget: Budget,
 ) -> Refit | None:
     """Refit the members on every training row, largest weight first, while time is left;
-    returns the refitted ensemble, or ``None`` when what is left no longer beats the best
-    single model (the plan's record says why and the leaderboard is ranked again)."""
+    returns the refitted ensemble. When what is left no longer beats the best single model
+    (the plan's record says why and the leaderboard is ranked again), returns the best trial
+    if it was refitted as a member, else ``None`` (the caller refits it)."""
     from automl.ensemble import EnsembleMember, EnsembleModel
     from automl.runner.finish import Refit, fit_row, score_holdout
     from automl.search.budget import PACKAGE_SECONDS
@@ -192,10 +193,25 @@ def refit_ensemble(
             logger.warning("Ensemble: %s; the best single model is packaged", record.reason)
             if len(fitted) < 2:
                 leaderboard.remove_ensemble()
-            return None
+            return _refitted_best(prepared, leaderboard, fitted)
         record.reason = f"trials {dropped} dropped at the refit; weights renormalised"
     model = EnsembleModel(fitted, prepared.table.classes)
     refit = Refit(row=plan.row, pipeline=model)
+    score_holdout(prepared, refit)
+    return refit
+
+
+def _refitted_best(
+    prepared: Prepared, leaderboard: Leaderboard, fitted: Sequence[Any]
+) -> Refit | None:
+    """The best trial as a refit, if it was refitted as a member (no need to fit it again)."""
+    from automl.runner.finish import Refit, score_holdout
+
+    best = next((row for row in leaderboard.rows if row.trial is not None), None)
+    member = next((m for m in fitted if best is not None and m.trial == best.trial), None)
+    if best is None or member is None:
+        return None
+    refit = Refit(row=best, pipeline=member.pipeline)
     score_holdout(prepared, refit)
     return refit
 
