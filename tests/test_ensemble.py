@@ -280,6 +280,9 @@ def test_records_read_back() -> None:
     )
     assert EnsembleRecord.from_dict(record.to_dict()) == record
     assert record.describe() == "ensemble of 2 (lightgbm 0.60, svm 0.40)"
+    record.members.append(MemberRecord(9, "svm", 0.3))
+    assert record.describe() == "ensemble of 3 (svm (2) 0.70, lightgbm 0.60)"
+    record.members.pop()
     best = BestTrial(
         number=None, model="ensemble", params={"members": [{}, {}]}, cv_mean=0.9, cv_std=0.0
     )

@@ -235,3 +235,13 @@ def test_the_selection_keeps_going_while_the_best_trial_can_still_be_refitted(
     clock.now += 2.0  # 0.5 s left: the selection stops after its first step
     board = _board({1: 0.55, 2: 0.56, 3: 0.57, 4: 0.58}, fit_times=dict.fromkeys((1, 2, 3, 4), 0.3))
     assert build_ensemble(resolved, prepared, board, layout, budget) is None
+
+
+def test_candidates_include_the_best_of_every_model() -> None:
+    from automl.ensemble import Candidate
+    from automl.runner.ensemble import _diverse
+
+    rows = {t: LeaderboardRow(rank=0, trial=t, model="a" if t < 10 else "b") for t in range(14)}
+    ranked = [Candidate(t, np.array([float(t)])) for t in range(14)]  # all a's first
+    chosen = _diverse(ranked, rows, 4)
+    assert [c.trial for c in chosen] == [0, 1, 2, 3, 10, 11, 12]

@@ -173,6 +173,30 @@ def test_only_the_best_trials_predictions_are_kept(
     assert read.holdout is None
 
 
+def test_the_best_trials_of_every_model_are_kept_besides_the_best(tmp_path: Path) -> None:
+    layout = RunLayout(tmp_path)
+    store = PredictionStore(layout, task="regression", classes=None, maximize=False, keep=2)
+    store.start(np.array([1.0, 2.0]), np.array([0, 1]), np.array([], dtype=int))
+    # Six good "a" trials fill the best places; "b" is worse but keeps its best three.
+    for trial in range(6):
+        store.add(trial, 1.0 + trial / 10, np.array([1.0, 2.0]) + trial, "a")
+    for trial in range(6, 11):
+        assert store.add(trial, 5.0 + trial / 10, np.array([9.0, 9.0]) + trial, "b") is (trial < 9)
+    read = RunPredictions.read(layout)
+    assert read is not None
+    assert read.trials == [0, 1, 2, 6, 7, 8]  # best 2, a's third best, b's best 3
+    assert store.add(11, 0.5, np.array([1.0, 1.0]), "b") is True  # b's new best
+    read = RunPredictions.read(layout)
+    assert read is not None
+    assert read.trials == [11, 0, 1, 2, 6, 7]
+    assert not layout.oof(8).exists()
+    resumed = PredictionStore(layout, task="regression", classes=None, maximize=False, keep=2)
+    resumed.start(np.array([1.0, 2.0]), np.array([0, 1]), np.array([], dtype=int))
+    read = RunPredictions.read(layout)
+    assert read is not None
+    assert read.trials == [11, 0, 1, 2, 6, 7]
+
+
 def test_keeping_no_predictions_writes_no_trial_files(tmp_path: Path) -> None:
     layout = RunLayout(tmp_path)
     store = PredictionStore(layout, task="regression", classes=None, maximize=False, keep=0)

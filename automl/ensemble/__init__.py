@@ -4,6 +4,7 @@
 
 from automl.ensemble.fast import checked_fast_scorer
 from automl.ensemble.model import EnsembleMember, EnsembleModel
+from automl.ensemble.scoring import metric_scorer, selection_scorer
 from automl.ensemble.selection import Candidate, Selection, blend, distinct, greedy_selection
 
 __all__ = [
@@ -15,4 +16,6 @@ __all__ = [
     "checked_fast_scorer",
     "distinct",
     "greedy_selection",
+    "metric_scorer",
+    "selection_scorer",
 ]

@@ -59,8 +59,17 @@ class EnsembleRecord:
         return {member.trial: member.weight for member in self.members}
 
     def describe(self) -> str:
-        """``ensemble of 3 (lightgbm 0.52, extra_trees 0.32, logistic 0.16)``."""
-        parts = ", ".join(f"{m.model} {m.weight:.2f}" for m in self.members)
+        """``ensemble of 4 (lightgbm (2) 0.52, extra_trees 0.32, logistic 0.16)``: the total
+        weight of each model, largest first, with how many members it has when several."""
+        weights: dict[str, float] = {}
+        counts: dict[str, int] = {}
+        for member in self.members:
+            weights[member.model] = weights.get(member.model, 0.0) + member.weight
+            counts[member.model] = counts.get(member.model, 0) + 1
+        parts = ", ".join(
+            f"{model}{f' ({counts[model]})' if counts[model] > 1 else ''} {weight:.2f}"
+            for model, weight in sorted(weights.items(), key=lambda item: -item[1])
+        )
         return f"ensemble of {len(self.members)} ({parts})"
 
     def to_dict(self) -> dict[str, Any]:

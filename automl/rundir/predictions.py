@@ -6,7 +6,9 @@ order) and targets are stored as class indices; for regression both are float va
 ``i`` of every out-of-fold array is training row ``i`` (``train_rows[i]`` in the prepared
 table), so ensembles and reports line them up with the target directly.
 
-Only the best ``keep`` complete trials are kept (the store deletes the files of trials that
+Only the best ``keep`` complete trials are kept, and the best ``PER_MODEL`` of each model
+besides (so that an ensemble has diverse candidates when one model fills the best ``keep``;
+the store deletes the files of trials that
 fall out); a machine crash may lose the newest files without harm, so they are written
 atomically but not synced (the study itself is synced).
 """
@@ -26,9 +28,12 @@ from automl.rundir.layout import RunLayout
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["PREDICTIONS_VERSION", "PredictionStore", "RunPredictions"]
+__all__ = ["PER_MODEL", "PREDICTIONS_VERSION", "PredictionStore", "RunPredictions"]
 
 PREDICTIONS_VERSION = 1
+
+PER_MODEL = 3
+"""Trials of each model kept besides the best ``keep`` (when ``keep`` is not 0)."""
 
 
 def _save(path: Any, array: np.ndarray, *, durable: bool) -> None:
@@ -71,14 +76,16 @@ class PredictionStore:
         self.maximize = maximize
         self.keep = keep
         self.scores: dict[int, float] = {}
+        self.models: dict[int, str] = {}
         self.holdout_trial: int | None = None
         if layout.predictions_meta.is_file():
             try:
                 meta = json.loads(layout.predictions_meta.read_text(encoding="utf-8"))
                 scores = {int(k): float(v) for k, v in meta.get("scores", {}).items()}
+                models = {int(k): str(v) for k, v in (meta.get("models") or {}).items()}
             except (OSError, ValueError, TypeError, AttributeError):
-                scores = {}  # a damaged index of a cache: start it again
-            self.scores = scores
+                scores, models = {}, {}  # a damaged index of a cache: start it again
+            self.scores, self.models = scores, models
 
     def _trim(self) -> None:
         """Hold at most ``keep`` trials whose files exist, and no file the index does not list.
@@ -87,8 +94,9 @@ class PredictionStore:
         file the index never listed.
         """
         self.scores = {n: v for n, v in self.scores.items() if self.layout.oof(n).is_file()}
-        for dropped in self._ranked()[self.keep :]:
+        for dropped in self._dropped():
             del self.scores[dropped]
+        self.models = {n: m for n, m in self.models.items() if n in self.scores}
         folder = self.layout.oof(0).parent
         if folder.is_dir():
             listed = {self.layout.oof(number).name for number in self.scores}
@@ -123,6 +131,7 @@ class PredictionStore:
             "maximize": self.maximize,
             "keep": self.keep,
             "scores": {str(number): value for number, value in self.scores.items()},
+            "models": {str(number): model for number, model in self.models.items()},
             "holdout_trial": self.holdout_trial,
         }
         write_text_atomic(
@@ -133,20 +142,38 @@ class PredictionStore:
         sign = -1.0 if self.maximize else 1.0
         return sorted(self.scores, key=lambda number: (sign * self.scores[number], number))
 
-    def add(self, trial: int, value: float | None, oof: np.ndarray) -> bool:
-        """Keep ``trial``'s out-of-fold predictions if it is among the best; returns whether it
-        was kept."""
+    def _dropped(self) -> list[int]:
+        """Trials to let go: neither among the best ``keep`` nor the best ``PER_MODEL`` of
+        their model."""
+        ranked = self._ranked()
+        kept = set(ranked[: self.keep])
+        seen: dict[str, int] = {}
+        for number in ranked:
+            model = self.models.get(number)
+            if model is not None and seen.get(model, 0) < PER_MODEL:
+                seen[model] = seen.get(model, 0) + 1
+                kept.add(number)
+        return [number for number in ranked if number not in kept]
+
+    def add(
+        self, trial: int, value: float | None, oof: np.ndarray, model: str | None = None
+    ) -> bool:
+        """Keep ``trial``'s out-of-fold predictions if it is among the best (overall, or of
+        its ``model``); returns whether it was kept."""
         if self.keep <= 0 or value is None:
             return False
         self.scores[trial] = float(value)
-        ranked = self._ranked()
-        if trial not in ranked[: self.keep]:
+        if model is not None:
+            self.models[trial] = model
+        dropped = self._dropped()
+        if trial in dropped:
             del self.scores[trial]
+            self.models.pop(trial, None)
             return False
         _save(self.layout.oof(trial), oof, durable=False)
-        dropped = ranked[self.keep :]
         for number in dropped:
             del self.scores[number]
+            self.models.pop(number, None)
         # The index first, then the files it no longer lists: it never names a missing file.
         self._write_meta()
         for number in dropped:

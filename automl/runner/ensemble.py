@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from automl.records import EnsembleRecord, LeaderboardRow, MemberRecord, MetricScores
-from automl.specs import MetricSpec, Task
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,7 +53,7 @@ def build_ensemble(
     Returns ``None`` (and logs why) when there is nothing to ensemble: fewer than two distinct
     trials with kept predictions, or a selection whose best prefix is a single model.
     """
-    from automl.ensemble import Candidate, distinct, greedy_selection
+    from automl.ensemble import Candidate, distinct, greedy_selection, selection_scorer
     from automl.rundir import RunPredictions
     from automl.runner.splits import folds
 
@@ -79,7 +78,7 @@ def build_ensemble(
             continue  # a trial cut short has no prediction for some rows
         latency = rows[trial].predict_time_per_1000  # seconds per 1,000 rows = ms per row
         candidates.append(Candidate(trial=trial, predictions=predictions, latency_ms=latency))
-    candidates = distinct(candidates)[: spec.candidates]
+    candidates = _diverse(distinct(candidates), rows, spec.candidates)
     if len(candidates) < 2:
         logger.info(
             "No ensemble: %d distinct trials with complete out-of-fold predictions; an ensemble "
@@ -92,7 +91,7 @@ def build_ensemble(
     metric = prepared.metric
     selection = greedy_selection(
         candidates,
-        _selection_scorer(metric, truth, table.task, table.classes, candidates),
+        selection_scorer(metric, truth, table.task, table.classes, candidates),
         maximize=metric.direction == "maximize",
         size=spec.size,
         seed=search.seed,
@@ -201,6 +200,24 @@ def refit_ensemble(
     return refit
 
 
+def _diverse(ranked: Sequence[Any], rows: Mapping[int, LeaderboardRow], count: int) -> list[Any]:
+    """The best ``count`` candidates, and the best ``PER_MODEL`` of every model besides, best
+    first: when one model fills the best places, the others still get a say."""
+    from automl.rundir import PER_MODEL
+
+    chosen = list(ranked[:count])
+    seen: dict[str, int] = {}
+    for candidate in chosen:
+        model = rows[candidate.trial].model
+        seen[model] = seen.get(model, 0) + 1
+    for candidate in ranked[count:]:
+        model = rows[candidate.trial].model
+        if seen.get(model, 0) < PER_MODEL:
+            seen[model] = seen.get(model, 0) + 1
+            chosen.append(candidate)
+    return chosen
+
+
 def _refitted_best(
     prepared: Prepared, leaderboard: Leaderboard, fitted: Sequence[Any]
 ) -> Refit | None:
@@ -223,7 +240,7 @@ def _describe(
     weights: Mapping[int, float],
 ) -> None:
     """Fill the plan's record and row for these weights: members, fold scores, times."""
-    from automl.ensemble import blend
+    from automl.ensemble import blend, metric_scorer
 
     table, split = prepared.table, prepared.split
     truth = table.target[split.train_rows]
@@ -232,7 +249,7 @@ def _describe(
     scores = {
         spec.name: MetricScores.of(
             [
-                _scorer(spec, truth[valid], table.task, table.classes)(blended[valid])
+                metric_scorer(spec, truth[valid], table.task, table.classes)(blended[valid])
                 for _, valid in plan.folds
             ]
         )
@@ -246,41 +263,6 @@ def _describe(
     row.params = {"members": [m.to_dict() for m in members], "steps": record.steps}
     row.fit_time = _total(rows[m.trial].fit_time for m in members)
     row.predict_time_per_1000 = _total(rows[m.trial].predict_time_per_1000 for m in members)
-
-
-def _scorer(
-    spec: MetricSpec, truth: Any, task: Task, classes: Sequence[Any] | None
-) -> Callable[[np.ndarray], float]:
-    """The metric of blended predictions: probabilities, labels (the most probable class) or
-    values, as the metric takes them."""
-    import numpy as np
-
-    labels = list(classes) if classes is not None else None
-    names = np.asarray(labels, dtype=object) if labels is not None else None
-
-    def score(blended: np.ndarray) -> float:
-        if task is Task.REGRESSION or spec.needs_proba:
-            made = blended
-        else:
-            assert names is not None
-            made = names[np.argmax(blended, axis=1)]
-        return float(spec.factory(truth, made, labels=labels))
-
-    return score
-
-
-def _selection_scorer(
-    spec: MetricSpec, truth: Any, task: Task, classes: Sequence[Any] | None, candidates: Any
-) -> Callable[[np.ndarray], float]:
-    """The metric for the selection: a fast numpy version where one agrees with the plugin's
-    score on these predictions (:mod:`automl.ensemble.fast`), else the plugin's."""
-    from automl.ensemble import blend, checked_fast_scorer
-
-    plugin = _scorer(spec, truth, task, classes)
-    first, second = candidates[0].predictions, candidates[1].predictions
-    samples = [first, blend([first, second], [0.5, 0.5])]
-    fast = checked_fast_scorer(spec.name, truth, classes, plugin, samples)
-    return fast or plugin
 
 
 def _out_of_time(budget: Budget, leaderboard: Leaderboard) -> bool:

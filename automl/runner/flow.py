@@ -58,6 +58,8 @@ PhaseCallback = Callable[[Phase], None]
 
 ENSEMBLE_REFITS = 4.0
 """Refits of the best configuration the search leaves time for when an ensemble may follow."""
+ENSEMBLE_SECONDS = 1.0
+"""Seconds the search leaves for the ensemble selection (it stops early when time runs out)."""
 
 
 def versions() -> dict[str, str | None]:
@@ -86,6 +88,7 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
         cv=search.cv,
         requested=requested_budget(resolved),
         refits=ENSEMBLE_REFITS if resolved.recipe.ensemble.enabled else 2.0,
+        extra=ENSEMBLE_SECONDS if resolved.recipe.ensemble.enabled else 0.0,
     )
     if started is not None:
         budget.started = min(started, budget.started)

@@ -208,7 +208,7 @@ def run_search(
             written = budget.clock()
 
     def on_predictions(record: TrialRecord, oof: np.ndarray) -> None:
-        store.add(record.number, record.value, oof)
+        store.add(record.number, record.value, oof, record.model)
 
     try:
         deadline = budget.search_deadline(None)

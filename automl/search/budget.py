@@ -55,6 +55,7 @@ class Budget:
         requested: The budget as the recipe file states it (before overrides).
         refits: Refits of the best configuration whose time the search leaves (an ensemble
             refits several members after it).
+        extra: Further seconds the search leaves for what follows it (the ensemble selection).
         clock: A monotonic clock in seconds.
         started: The clock's value when the run started.
     """
@@ -64,6 +65,7 @@ class Budget:
     cv: int = 5
     requested: Mapping[str, Any] = field(default_factory=dict)
     refits: float = 2.0
+    extra: float = 0.0
     clock: Callable[[], float] = time.monotonic
     started: float = field(default=-1.0)
     used: dict[str, float] = field(default_factory=dict)
@@ -99,9 +101,9 @@ class Budget:
         package grows with the model; the margin is generous (a busy machine is slower).
         """
         if best_fit_time is None:
-            return PACKAGE_SECONDS + 1.0
+            return PACKAGE_SECONDS + 1.0 + self.extra
         refit = best_fit_time * self.cv / max(1, self.cv - 1)
-        return PACKAGE_SECONDS + 0.5 * best_fit_time + self.refits * refit
+        return PACKAGE_SECONDS + self.extra + 0.5 * best_fit_time + self.refits * refit
 
     def search_deadline(self, best_fit_time: float | None) -> float | None:
         """The clock value at which the search stops asking for trials."""
