@@ -153,7 +153,7 @@ class FakeClock:
 
 def test_members_whose_refit_would_break_the_budget_are_dropped(setup: Any, caplog: Any) -> None:
     from automl.ensemble import EnsembleModel
-    from automl.runner.ensemble import refit_ensemble
+    from automl.runner.refit_ensemble import refit_ensemble
 
     resolved, prepared, _layout = setup
     board = _board({1: 0.5, 2: 0.49, 3: 0.48}, fit_times={1: 0.01, 2: 60.0, 3: 0.01})
@@ -177,7 +177,7 @@ def test_members_whose_refit_would_break_the_budget_are_dropped(setup: Any, capl
 
 
 def test_an_ensemble_left_with_one_member_gives_way_to_the_best_trial(setup: Any) -> None:
-    from automl.runner.ensemble import refit_ensemble
+    from automl.runner.refit_ensemble import refit_ensemble
 
     resolved, prepared, _layout = setup
     board = _board({1: 0.5, 2: 0.49}, fit_times={1: 0.01, 2: 60.0})
@@ -195,7 +195,7 @@ def test_an_ensemble_left_with_one_member_gives_way_to_the_best_trial(setup: Any
 
 
 def test_a_best_trial_outside_the_dropped_ensemble_is_left_to_the_caller(setup: Any) -> None:
-    from automl.runner.ensemble import refit_ensemble
+    from automl.runner.refit_ensemble import refit_ensemble
 
     resolved, prepared, _layout = setup
     board = _board({1: 0.5, 2: 0.49, 3: 0.51}, fit_times={1: 0.01, 2: 60.0, 3: 0.01})
@@ -206,7 +206,7 @@ def test_a_best_trial_outside_the_dropped_ensemble_is_left_to_the_caller(setup: 
 
 
 def test_without_a_time_budget_every_member_is_refitted(setup: Any) -> None:
-    from automl.runner.ensemble import refit_ensemble
+    from automl.runner.refit_ensemble import refit_ensemble
 
     resolved, prepared, _layout = setup
     board = _board({1: 0.5, 2: 0.49}, fit_times={1: 0.01, 2: 600.0})

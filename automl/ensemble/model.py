@@ -84,7 +84,8 @@ class EnsembleModel:
             proba = self.predict_proba(rows)
             labels: np.ndarray = self.classes_[np.argmax(proba, axis=1)]
             return labels
-        made = [np.asarray(m.pipeline.predict(rows), dtype=float) for m in self.members]
+        # One value per row, also from a member that predicts a (rows, 1) column.
+        made = [np.asarray(m.pipeline.predict(rows), dtype=float).reshape(-1) for m in self.members]
         return blend(made, [member.weight for member in self.members])
 
     def __repr__(self) -> str:

@@ -24,7 +24,10 @@ def metric_scorer(
     import numpy as np
 
     labels = list(classes) if classes is not None else None
-    names = np.asarray(labels, dtype=object) if labels is not None else None
+    names = None
+    if labels is not None:  # the labels' own dtype: scikit-learn reads objects as "unknown"
+        mixed = len({type(label) for label in labels}) > 1
+        names = np.asarray(labels, dtype=object if mixed else None)
 
     def score(blended: np.ndarray) -> float:
         if task is Task.REGRESSION or spec.needs_proba:

@@ -1,6 +1,6 @@
 """The ensemble phase: greedy selection over the best trials' kept out-of-fold predictions
-(:mod:`automl.ensemble`), scored fold by fold like a trial, put on the leaderboard, and —
-when it beats the best single model — refitted member by member within the time budget."""
+(:mod:`automl.ensemble`), scored fold by fold like a trial and put on the leaderboard; when it
+beats the best single model, :mod:`automl.runner.refit_ensemble` refits it."""
 
 from __future__ import annotations
 
@@ -18,11 +18,10 @@ if TYPE_CHECKING:
     from automl.leaderboard import Leaderboard
     from automl.recipe import ResolvedRecipe
     from automl.rundir import RunLayout
-    from automl.runner.finish import Refit
     from automl.runner.prepare import Prepared
     from automl.search.budget import Budget
 
-__all__ = ["ENSEMBLE", "EnsemblePlan", "build_ensemble", "refit_ensemble"]
+__all__ = ["ENSEMBLE", "EnsemblePlan", "build_ensemble", "describe_plan"]
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +117,7 @@ def build_ensemble(
         oof={c.trial: c.predictions for c in candidates if c.trial in selection.weights},
         folds=folds(table, split.train_rows, search.cv, search.seed),
     )
-    _describe(plan, prepared, rows, selection.weights)
+    describe_plan(plan, prepared, rows, selection.weights)
     leaderboard.add(plan.row)
     record = plan.record
     record.chosen = leaderboard.best is plan.row
@@ -133,71 +132,6 @@ def build_ensemble(
         "" if record.chosen else "; not chosen",
     )
     return plan
-
-
-def refit_ensemble(
-    resolved: ResolvedRecipe,
-    prepared: Prepared,
-    leaderboard: Leaderboard,
-    plan: EnsemblePlan,
-    budget: Budget,
-) -> Refit | None:
-    """Refit the members on every training row, largest weight first, while time is left;
-    returns the refitted ensemble. When what is left no longer beats the best single model
-    (the plan's record says why and the leaderboard is ranked again), returns the best trial
-    if it was refitted as a member, else ``None`` (the caller refits it)."""
-    from automl.ensemble import EnsembleMember, EnsembleModel
-    from automl.runner.finish import Refit, fit_row, score_holdout
-    from automl.search.budget import PACKAGE_SECONDS
-
-    record, cv = plan.record, resolved.recipe.search.cv
-    fitted: list[EnsembleMember] = []
-    for member in list(record.members):
-        row = leaderboard.row(member.trial)
-        assert row is not None
-        estimate = (row.fit_time or 0.0) * cv / max(1, cv - 1)
-        left = budget.remaining()
-        if fitted and left is not None and estimate > left - PACKAGE_SECONDS:
-            logger.warning(
-                "Ensemble: trial %d (%s) dropped, its refit (about %.1f s) would break the "
-                "time budget (%.1f s left)",
-                member.trial,
-                member.model,
-                estimate,
-                left,
-            )
-            record.dropped.append(member.trial)
-            continue
-        try:
-            pipeline = fit_row(resolved, prepared, row)
-        except Exception as exc:  # a member that fails to refit is dropped, said in the log
-            logger.warning("Ensemble: refitting trial %d failed, dropped: %s", member.trial, exc)
-            record.dropped.append(member.trial)
-            continue
-        fitted.append(EnsembleMember(member.trial, member.model, member.weight, pipeline))
-    if record.dropped:
-        rows = {row.trial: row for row in leaderboard.rows if row.trial is not None}
-        weights = {member.trial: member.weight for member in fitted}
-        if len(fitted) >= 2:
-            total = sum(weights.values())
-            _describe(plan, prepared, rows, {t: w / total for t, w in weights.items()})
-            leaderboard.rank()
-        dropped = ", ".join(map(str, record.dropped))
-        if len(fitted) < 2 or leaderboard.best is not plan.row:
-            record.chosen = False
-            record.reason = (
-                f"after dropping trials {dropped} at the refit, it no longer beat the best "
-                "single model"
-            )
-            logger.warning("Ensemble: %s; the best single model is packaged", record.reason)
-            if len(fitted) < 2:
-                leaderboard.remove_ensemble()
-            return _refitted_best(prepared, leaderboard, fitted)
-        record.reason = f"trials {dropped} dropped at the refit; weights renormalised"
-    model = EnsembleModel(fitted, prepared.table.classes)
-    refit = Refit(row=plan.row, pipeline=model)
-    score_holdout(prepared, refit)
-    return refit
 
 
 def _diverse(ranked: Sequence[Any], rows: Mapping[int, LeaderboardRow], count: int) -> list[Any]:
@@ -218,22 +152,7 @@ def _diverse(ranked: Sequence[Any], rows: Mapping[int, LeaderboardRow], count: i
     return chosen
 
 
-def _refitted_best(
-    prepared: Prepared, leaderboard: Leaderboard, fitted: Sequence[Any]
-) -> Refit | None:
-    """The best trial as a refit, if it was refitted as a member (no need to fit it again)."""
-    from automl.runner.finish import Refit, score_holdout
-
-    best = next((row for row in leaderboard.rows if row.trial is not None), None)
-    member = next((m for m in fitted if best is not None and m.trial == best.trial), None)
-    if best is None or member is None:
-        return None
-    refit = Refit(row=best, pipeline=member.pipeline)
-    score_holdout(prepared, refit)
-    return refit
-
-
-def _describe(
+def describe_plan(
     plan: EnsemblePlan,
     prepared: Prepared,
     rows: Mapping[int, LeaderboardRow],

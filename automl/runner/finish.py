@@ -61,7 +61,8 @@ def finish(
     Raises:
         ExecutorError: nothing could be refitted.
     """
-    from automl.runner.ensemble import build_ensemble, refit_ensemble
+    from automl.runner.ensemble import build_ensemble
+    from automl.runner.refit_ensemble import refit_ensemble
 
     plan = None
     if resolved.recipe.ensemble.enabled:

@@ -82,13 +82,15 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
     from automl.search import Budget
 
     search = resolved.recipe.search
+    # An ensemble needs the kept predictions of two trials at least.
+    ensemble = resolved.recipe.ensemble.enabled and search.keep_predictions >= 2
     budget = Budget(
         time_budget=search.time_budget,
         n_trials=search.n_trials,
         cv=search.cv,
         requested=requested_budget(resolved),
-        refits=ENSEMBLE_REFITS if resolved.recipe.ensemble.enabled else 2.0,
-        extra=ENSEMBLE_SECONDS if resolved.recipe.ensemble.enabled else 0.0,
+        refits=ENSEMBLE_REFITS if ensemble else 2.0,
+        extra=ENSEMBLE_SECONDS if ensemble else 0.0,
     )
     if started is not None:
         budget.started = min(started, budget.started)

@@ -18,7 +18,7 @@ from automl.records import FailureKind, StopReason, TrialRecord, TrialState
 from automl.search.budget import Budget
 from automl.search.executor import Executor, ReportEvent, ResultEvent
 from automl.search.progress import SearchProgress, SearchResult
-from automl.search.schedule import ModelScheduler, observe, schedule_next
+from automl.search.schedule import ModelScheduler, observe, observe_study, schedule_next
 from automl.search.space import MODEL_PARAM, SearchModel, sample_params
 from automl.search.study import DRIVER, driver_id
 from automl.search.trial import TrialJob, TrialOutcome
@@ -110,6 +110,8 @@ class Search:
         self._best_fit_time: float | None = None
         self.progress = SearchProgress.of(trial_counts(study))
         self._resume_progress()
+        if scheduler is not None:  # what a resumed study measured before
+            observe_study(scheduler, study, folds)
 
     # -- progress ------------------------------------------------------------------------------
 

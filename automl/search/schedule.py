@@ -33,7 +33,15 @@ if TYPE_CHECKING:
     from automl.search.budget import Budget
     from automl.search.trial import TrialOutcome
 
-__all__ = ["FAILURES", "FLOOR", "GAP_WEIGHT", "ModelScheduler", "observe", "schedule_next"]
+__all__ = [
+    "FAILURES",
+    "FLOOR",
+    "GAP_WEIGHT",
+    "ModelScheduler",
+    "observe",
+    "observe_study",
+    "schedule_next",
+]
 
 GAP_WEIGHT = 3.0
 """How strongly a family's distance from the best family lowers its share."""
@@ -169,3 +177,22 @@ def schedule_next(
     model = scheduler.choose(len(study.get_trials(deepcopy=False)), left)
     if model is not None:
         study.enqueue_trial({MODEL_PARAM: model}, user_attrs={"scheduled": True})
+
+
+def observe_study(scheduler: ModelScheduler, study: optuna.Study, folds: int) -> None:
+    """Tell ``scheduler`` about the trials a resumed study finished before (their scores, their
+    mean fold fit time times ``folds``, and model failures — not trials cut short)."""
+    from optuna.trial import TrialState as OptunaState
+
+    from automl.search.trials import INTERRUPTED
+
+    for trial in study.get_trials(deepcopy=False):
+        attrs = trial.user_attrs
+        model = attrs.get("model")
+        if not isinstance(model, str) or not trial.state.is_finished():
+            continue
+        fit = attrs.get("fit_time")
+        seconds = fit * folds if isinstance(fit, int | float) else None
+        complete = trial.state == OptunaState.COMPLETE
+        failed = trial.state == OptunaState.FAIL and not attrs.get(INTERRUPTED)
+        scheduler.observe(model, trial.value if complete else None, seconds, failed=failed)

@@ -1,0 +1,319 @@
+"""Ensembles and the time-aware model choice at their edges: label metrics on labels that are
+not text, a slow or broken member at the refit, members that predict a column, a resumed
+search, and runs that keep no predictions."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl.leaderboard import Leaderboard
+from automl.records import EnsembleRecord, LeaderboardRow, MemberRecord, MetricScores, RunSummary
+from automl.registry import PluginRegistry
+from automl.search.budget import Budget
+from automl.specs import Task
+from tests.run_helpers import churn_recipe, run_recipe
+
+# --- Label metrics (accuracy, f1, ...) of blends, whatever the labels' type -----------------
+
+
+@pytest.mark.parametrize(
+    ("truth", "classes", "task"),
+    [
+        (np.array([0, 1, 1, 0, 1]), [0, 1], Task.BINARY),  # the usual 0/1 target
+        (np.array([False, True, True, False, True]), [False, True], Task.BINARY),
+        (np.array([0, 2, 1, 0, 2]), [0, 1, 2], Task.MULTICLASS),
+        (np.array(["b", "a", "a", "b", "a"]), ["a", "b"], Task.BINARY),
+    ],
+    ids=["int", "bool", "int-multiclass", "text"],
+)
+@pytest.mark.parametrize("name", ["accuracy", "f1", "balanced_accuracy"])
+def test_label_metrics_score_blends_of_non_text_labels(
+    registry: PluginRegistry, truth: np.ndarray, classes: list[Any], task: Task, name: str
+) -> None:
+    """The most probable class is scored as a label of its own type (scikit-learn reads an object
+    array of numbers as an "unknown" target)."""
+    from automl.ensemble import metric_scorer as _scorer
+
+    spec = registry.metric(name)
+    proba = np.random.default_rng(0).dirichlet(np.ones(len(classes)), size=len(truth))
+    labels = np.asarray(classes)[proba.argmax(axis=1)]
+    expected = spec.factory(truth, labels, labels=classes)
+    assert _scorer(spec, truth, task, classes)(proba) == pytest.approx(expected)
+
+
+@pytest.mark.slow
+def test_a_run_with_accuracy_on_a_zero_one_target_finishes(tmp_path: Path) -> None:
+    """A label metric on a 0/1 target, primary or secondary, scores the ensemble like a trial."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 4))
+    frame = pd.DataFrame(x, columns=list("abcd"))
+    frame["y"] = ((x @ [1.0, -1.0, 0.5, 0.0] + rng.normal(0, 1, 300)) > 0).astype(int)
+    frame.to_csv(tmp_path / "binary.csv", index=False)
+    recipe = tmp_path / "binary.yaml"
+    recipe.write_text(
+        textwrap.dedent(
+            """
+            name: binary
+            task: binary
+            data: {source: {type: csv, path: binary.csv}, target: y, holdout: 0.2}
+            metric: roc_auc
+            metrics: [accuracy, f1]
+            models: [logistic_regression, random_forest]
+            search: {n_trials: 6, cv: 3, seed: 0, sampler: random}
+            execution: {workers: 1}
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = run_recipe(recipe, tmp_path / "run")
+    assert result.summary.ensemble is not None
+    row = result.leaderboard.ensemble
+    assert row is not None
+    assert set(row.scores) == {"roc_auc", "accuracy", "f1"}
+
+
+# --- The ensemble refit keeps to the time budget, its first member included ---------------
+
+
+@pytest.fixture
+def prepared_churn(tmp_path: Path) -> Any:
+    from automl import load_recipe
+    from automl.runner.prepare import load_and_prepare
+
+    extra = "models: [logistic_regression]\nsearch: {n_trials: 4, cv: 3, seed: 1}\n"
+    resolved = load_recipe(churn_recipe(tmp_path, extra=extra), PluginRegistry.discover())
+    prepared = load_and_prepare(
+        resolved, RunSummary(recipe="t"), Budget(), lambda phase: None, None, lambda p: None
+    )
+    return resolved, prepared
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_first_member_is_not_refitted_when_its_refit_would_break_the_budget(
+    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every member's refit is checked against the time left, the largest-weight one too: the
+    best trial (a fast member) is refitted first, and a member whose refit takes about 90 s
+    with 30 s left is dropped."""
+    from automl.runner import finish
+    from automl.runner.ensemble import EnsemblePlan
+    from automl.runner.refit_ensemble import refit_ensemble
+    from automl.runner.splits import folds
+
+    resolved, prepared = prepared_churn
+    rows = [
+        LeaderboardRow(
+            rank=0,
+            trial=trial,
+            model="logistic_regression",
+            scores={"roc_auc": MetricScores.of([value])},
+            fit_time=fit,
+            predict_time_per_1000=0.002,
+        )
+        for trial, value, fit in [(1, 0.50, 0.01), (2, 0.49, 60.0)]
+    ]
+    board = Leaderboard(metric="roc_auc", direction="maximize", metrics=["accuracy", "log_loss"])
+    board.rows = rows
+    board.rank()
+    truth = np.asarray(prepared.table.target[prepared.split.train_rows] == "yes", dtype=float)
+    oof = np.c_[1 - truth * 0.8, truth * 0.8 + 0.1]
+    oof = oof / oof.sum(axis=1, keepdims=True)
+    plan = EnsemblePlan(
+        record=EnsembleRecord(
+            members=[
+                MemberRecord(2, "logistic_regression", 0.6),
+                MemberRecord(1, "logistic_regression", 0.4),
+            ],
+            steps=5,
+            candidates=2,
+            cv_mean=0.9,
+            cv_std=0.0,
+            best_single_cv=0.5,
+            chosen=True,
+        ),
+        row=LeaderboardRow(
+            rank=0, trial=None, model="ensemble", scores={"roc_auc": MetricScores.of([0.9])}
+        ),
+        oof={1: oof, 2: oof},
+        folds=folds(prepared.table, prepared.split.train_rows, 3, 1),
+    )
+    board.add(plan.row)
+    refitted: list[int | None] = []
+    real_fit_row = finish.fit_row
+
+    def recording_fit_row(resolved: Any, prepared: Any, row: LeaderboardRow) -> Any:
+        refitted.append(row.trial)
+        return real_fit_row(resolved, prepared, row)
+
+    monkeypatch.setattr(finish, "fit_row", recording_fit_row)
+    budget = Budget(time_budget=30, cv=3, clock=_Clock())  # 30 s left; trial 2 needs ~90 s
+    refit_ensemble(resolved, prepared, board, plan, budget)
+    assert 2 not in refitted, f"refitted {refitted} with 30 s left; trial 2 needs about 90 s"
+
+
+# --- The time-aware model choice remembers what a resumed study measured -----------------
+
+
+def test_a_resumed_search_tells_the_scheduler_what_earlier_trials_measured() -> None:
+    """A resumed search's model choice starts from what the study measured before (timings,
+    scores, failures), not from the plugins' prior costs alone."""
+    from automl.search import Search
+    from automl.search.schedule import ModelScheduler
+    from tests.fake_executor import FakeClock, FakeExecutor, Script
+    from tests.test_engine import COIN, PLAIN, memory_study, search, search_models
+
+    study = memory_study()
+    slow = {"plain": 100.0}
+    first = search(
+        study,
+        lambda job: Script(scores=[0.5, 0.5, 0.5], seconds=slow.get(job.model, 1.0)),
+        n_trials=6,
+        models=(COIN, PLAIN),
+    )
+    assert {record.model for record in first.trials} == {"coin", "plain"}
+
+    scheduler = ModelScheduler({"coin": 1.0, "plain": 1.0}, maximize=True, seed=0)
+    clock = FakeClock()
+    Search(
+        study=study,
+        executor=FakeExecutor(
+            script=lambda job: Script(scores=[0.5, 0.5, 0.5]),
+            clock=clock,
+            cv=3,
+            workers=1,
+            metric="score",
+        ),
+        models=search_models(COIN, PLAIN),
+        task=Task.BINARY,
+        metric="score",
+        metrics=[],
+        budget=Budget(time_budget=1000, cv=3, clock=clock, started=0.0),
+        scheduler=scheduler,
+        folds=3,
+    )
+    assert scheduler.families["plain"].seconds, "the resumed scheduler knows no timings"
+    assert scheduler.families["plain"].best is not None
+
+
+# --- A member that fails on the holdout gives way to the best trial ------------------------
+
+
+class _HoldoutBomb:
+    """A fitted pipeline that predicts the training rows but fails on any other batch (the
+    test models' ``holdout_bomb``: fine in cross-validation, broken once refitted)."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        self.classes_ = pipeline.classes_
+
+    def predict(self, rows: Any) -> Any:
+        raise RuntimeError("boom on holdout")
+
+    def predict_proba(self, rows: Any) -> Any:
+        raise RuntimeError("boom on holdout")
+
+
+def test_a_member_failing_on_the_holdout_falls_back_to_the_best_trial(
+    prepared_churn: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member that fits but breaks on new rows does not fail the run: the best trial is
+    packaged instead, as when a single configuration fails on the holdout."""
+    import automl.runner.finish as finish_module
+    from automl.rundir import PredictionStore, RunLayout
+
+    resolved, prepared = prepared_churn
+    table, split = prepared.table, prepared.split
+    layout = RunLayout(tmp_path / "run")
+    layout.root.mkdir()
+    store = PredictionStore(layout, task="binary", classes=table.classes, maximize=True, keep=50)
+    store.start(table.target[split.train_rows], split.train_rows, split.holdout_rows)
+    truth = np.asarray(table.target[split.train_rows] == table.classes[1], dtype=float)
+    for trial in (1, 2, 3, 4):
+        score = truth + np.random.default_rng(trial).normal(0, 1.2, len(truth))
+        p = 1 / (1 + np.exp(-(score - 0.5) * 2))
+        store.add(trial, 0.5 + trial / 100, np.c_[1 - p, p])
+    board = Leaderboard(metric="roc_auc", direction="maximize", metrics=["accuracy", "log_loss"])
+    board.rows = [
+        LeaderboardRow(
+            rank=0,
+            trial=trial,
+            model="logistic_regression",
+            scores={"roc_auc": MetricScores.of([value])},
+            fit_time=0.01,
+            predict_time_per_1000=0.002,
+        )
+        for trial, value in {1: 0.55, 2: 0.56, 3: 0.57, 4: 0.58}.items()
+    ]
+    board.rank()
+    real_fit_row = finish_module.fit_row
+
+    def fit_row(resolved: Any, prepared: Any, row: LeaderboardRow) -> Any:
+        pipeline = real_fit_row(resolved, prepared, row)
+        return pipeline if row.trial == 4 else _HoldoutBomb(pipeline)  # 4: the best trial
+
+    monkeypatch.setattr(finish_module, "fit_row", fit_row)
+    summary = RunSummary(recipe="t")
+    refit = finish_module.finish(
+        resolved, prepared, board, store, summary, Budget(), lambda phase: None
+    )
+    assert summary.ensemble is not None
+    assert refit.row.trial == 4
+    assert set(refit.holdout) == {"roc_auc", "accuracy", "log_loss"}
+
+
+# --- A regression ensemble of members that predict a column averages their values --------
+
+
+class _ColumnRegressor:
+    """A fitted regressor whose ``predict`` returns one column, ``(rows, 1)``, as some
+    third-party regressors do (the model package accepts that: ``PackagedModel._predict``)."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def predict(self, rows: Any) -> np.ndarray:
+        return np.full((len(rows), 1), self.value)
+
+
+def test_a_regression_ensemble_averages_members_that_predict_a_column() -> None:
+    """Members that predict a ``(rows, 1)`` column are averaged as values (never renormalised
+    like probabilities)."""
+    from automl.ensemble import EnsembleMember, EnsembleModel
+
+    model = EnsembleModel(
+        [
+            EnsembleMember(1, "a", 0.5, _ColumnRegressor(10.0)),
+            EnsembleMember(2, "b", 0.5, _ColumnRegressor(20.0)),
+        ],
+        classes=None,
+    )
+    made = np.asarray(model.predict(pd.DataFrame({"x": [1.0, 2.0, 3.0]})), dtype=float)
+    assert made.reshape(-1) == pytest.approx([15.0, 15.0, 15.0])
+
+
+# --- keep_predictions: 0 reserves no search time for ensemble refits ---------------------
+
+
+def test_no_kept_predictions_reserves_no_time_for_ensemble_refits(tmp_path: Path) -> None:
+    """With ``search.keep_predictions: 0`` no ensemble can be built, so the search keeps the
+    usual reserve (2 refits of the best model, no selection time)."""
+    from automl import load_recipe
+    from automl.runner.flow import make_budget
+
+    extra = "search: {time_budget: 60, keep_predictions: 0}\n"
+    resolved = load_recipe(churn_recipe(tmp_path, extra=extra), PluginRegistry.discover())
+    assert resolved.recipe.ensemble.enabled
+    assert make_budget(resolved).refits == 2.0
