@@ -249,7 +249,7 @@ class Search:
             outcome, running.model, running.params, self.metric, retry_of=retry_of
         )
         store_record(trial, record)
-        log_trial(record, self.metric)
+        log_trial(record, self.metric, logger)  # the command line shows this logger's lines
         if self.scheduler is not None:
             observe(self.scheduler, record, outcome, self.folds)
         if record.state is TrialState.COMPLETE:

@@ -44,7 +44,6 @@ __all__ = [
     "trial_counts",
 ]
 
-logger = logging.getLogger(__name__)
 
 INTERRUPTED = "interrupted"
 """User attribute of a trial that did not finish (killed, cancelled at the deadline or by Ctrl-C)."""
@@ -191,13 +190,13 @@ def most_common_failure(found: Sequence[TrialFailure | str]) -> tuple[str, int]:
     return message, counts[message]
 
 
-def log_trial(record: TrialRecord, metric: str) -> None:
-    """One line per finished trial, so that ``run.log`` tells the whole search."""
+def log_trial(record: TrialRecord, metric: str, log: logging.Logger) -> None:
+    """One line per finished trial on ``log``, so that ``run.log`` tells the whole search."""
     score = "-" if record.value is None else f"{record.value:.4f}"
     fit = "-" if record.fit_time is None else f"{record.fit_time:.2f} s"
     reason = f": {record.error}" if record.error else ""
     how = f"{record.state.value}, {metric} {score}, fit {fit}{reason}"
-    logger.info("Trial %d %s: %s", record.number, record.model, how)
+    log.info("Trial %d %s: %s", record.number, record.model, how)
 
 
 def report_remaining(trial: optuna.Trial, reported: set[int], folds: Sequence[float]) -> None:
