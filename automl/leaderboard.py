@@ -86,6 +86,11 @@ class Leaderboard:
         self.rank()
 
     @property
+    def best_trial(self) -> LeaderboardRow | None:
+        """The best row that is a trial (not the ensemble), or ``None``."""
+        return next((row for row in self.rows if row.trial is not None), None)
+
+    @property
     def ensemble(self) -> LeaderboardRow | None:
         """The ensemble's row, if one was built."""
         return next((row for row in self.rows if row.trial is None), None)

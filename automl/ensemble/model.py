@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["EnsembleMember", "EnsembleModel"]
+__all__ = ["EnsembleMember", "EnsembleModel", "label_array"]
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class EnsembleModel:
         first = getattr(self.members[0].pipeline, "classes_", None)
         if first is not None and list(first) == self.classes:
             return np.asarray(first)  # the members' own labels, dtype included
-        return np.asarray(self.classes, dtype=object if _mixed(self.classes) else None)
+        return label_array(self.classes)
 
     def predict_proba(self, rows: Any) -> np.ndarray:
         """The weighted average of the members' probabilities, one column per class."""
@@ -93,6 +93,10 @@ class EnsembleModel:
         return f"EnsembleModel({parts})"
 
 
-def _mixed(values: Sequence[Any]) -> bool:
-    """Whether labels are of several types (kept as objects, as given)."""
-    return len({type(value) for value in values}) > 1
+def label_array(labels: Sequence[Any]) -> np.ndarray:
+    """Class labels as an array of their own dtype (objects only when their types are mixed):
+    scikit-learn's metrics read an object array of numbers as an "unknown" target."""
+    import numpy as np
+
+    mixed = len({type(label) for label in labels}) > 1
+    return np.asarray(list(labels), dtype=object if mixed else None)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from automl.ensemble.fast import checked_fast_scorer
+from automl.ensemble.model import label_array
 from automl.ensemble.selection import Candidate, blend
 from automl.specs import MetricSpec, Task
 
@@ -24,10 +25,7 @@ def metric_scorer(
     import numpy as np
 
     labels = list(classes) if classes is not None else None
-    names = None
-    if labels is not None:  # the labels' own dtype: scikit-learn reads objects as "unknown"
-        mixed = len({type(label) for label in labels}) > 1
-        names = np.asarray(labels, dtype=object if mixed else None)
+    names = label_array(labels) if labels is not None else None
 
     def score(blended: np.ndarray) -> float:
         if task is Task.REGRESSION or spec.needs_proba:

@@ -198,7 +198,7 @@ def _out_of_time(budget: Budget, leaderboard: Leaderboard) -> bool:
 
 
 def _best_single(leaderboard: Leaderboard) -> float | None:
-    best = next((row for row in leaderboard.rows if row.trial is not None), None)
+    best = leaderboard.best_trial
     return best.mean(leaderboard.metric) if best is not None else None
 
 

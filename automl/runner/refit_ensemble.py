@@ -40,7 +40,7 @@ def refit_ensemble(
     from automl.runner.finish import Refit, fit_row, score_holdout
 
     record = plan.record
-    best = next((row for row in leaderboard.rows if row.trial is not None), None)
+    best = leaderboard.best_trial
     first = [m for m in record.members if best is not None and m.trial == best.trial]
     fitted: list[EnsembleMember] = []
     for member in first + [m for m in record.members if m not in first]:
@@ -141,7 +141,7 @@ def _refitted_best(
     """The best trial as a refit, if it was refitted as a member (no need to fit it again)."""
     from automl.runner.finish import Refit, score_holdout
 
-    best = next((row for row in leaderboard.rows if row.trial is not None), None)
+    best = leaderboard.best_trial
     member = next((m for m in fitted if best is not None and m.trial == best.trial), None)
     if best is None or member is None:
         return None
