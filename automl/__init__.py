@@ -32,6 +32,12 @@ from automl.version import __version__
 if TYPE_CHECKING:
     from automl.api import run
     from automl.atomic import write_bytes_atomic, write_text_atomic
+    from automl.boosting import (
+        EarlyStoppingBoosterBase,
+        EarlyStoppingClassifierMixin,
+        EarlyStoppingRegressorMixin,
+        class_sample_weight,
+    )
     from automl.estimators import AutoMLClassifier, AutoMLRegressor
     from automl.naming import did_you_mean
     from automl.package import ModelPackage, load_model
@@ -80,6 +86,10 @@ _LAZY = {
     "Task": "automl.tasks",
     "did_you_mean": "automl.naming",
     "can_split_validation": "automl.validation",
+    "EarlyStoppingBoosterBase": "automl.boosting",
+    "EarlyStoppingClassifierMixin": "automl.boosting",
+    "EarlyStoppingRegressorMixin": "automl.boosting",
+    "class_sample_weight": "automl.boosting",
     "PluginRegistry": "automl.registry",
     "Recipe": "automl.recipe",
     "ResolvedRecipe": "automl.recipe",
@@ -125,6 +135,9 @@ __all__ = [
     "DataError",
     "DataSourceSpec",
     "DeployerSpec",
+    "EarlyStoppingBoosterBase",
+    "EarlyStoppingClassifierMixin",
+    "EarlyStoppingRegressorMixin",
     "ExecutorError",
     "ExitCode",
     "FailureKind",
@@ -160,6 +173,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "can_split_validation",
+    "class_sample_weight",
     "did_you_mean",
     "hookimpl",
     "load_model",

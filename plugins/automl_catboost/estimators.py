@@ -1,15 +1,11 @@
 """scikit-learn-compatible CatBoost estimators that early-stop on an inner validation split.
 
-``fit`` holds out ``validation_fraction`` of the training rows (stratified for classification,
-drawn with ``random_state``), boosts up to ``iterations`` rounds and stops once the validation
-loss has not improved for ``early_stopping_rounds`` rounds; the model keeps the trees up to the
-best round (``use_best_model``). When the rows are too few for a validation split (fewer than
-20, or a class with fewer than 2 rows), it trains :data:`FALLBACK_ROUNDS` rounds on every row.
-
-The classifier encodes the labels itself (any sortable labels: strings, integers, booleans) and
-trains CatBoost on the class codes ``0 .. n_classes - 1``, so ``predict_proba`` columns follow
-``classes_``. CatBoost runs silent, on one thread, and writes no files: by default it would
-create a ``catboost_info/`` folder in the current directory.
+The split, the fallback on tiny data, the label encoding, the class weights and the fitted
+attributes are ``automl``'s early-stopping booster base (:class:`automl.EarlyStoppingBoosterBase`,
+its round cap here is ``iterations``); this module holds CatBoost's parameters, how CatBoost is
+fitted (the model keeps the trees up to the best round: ``use_best_model``) and the data CatBoost
+refuses. CatBoost runs silent, on one thread, and writes no files: by default it would create a
+``catboost_info/`` folder in the current directory.
 
 CatBoost itself is imported inside ``fit``; this module is imported by the model factory only.
 """
@@ -19,36 +15,21 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from automl import can_split_validation
-
-FALLBACK_ROUNDS = 100
-"""Boosting rounds when the training rows are too few to split off a validation set."""
+from automl import (
+    EarlyStoppingBoosterBase,
+    EarlyStoppingClassifierMixin,
+    EarlyStoppingRegressorMixin,
+)
 
 THREADS = 1
 """Threads per fit: trials run in parallel worker processes, one CPU each."""
 
 
-def class_sample_weight(class_weight: Any, y: np.ndarray) -> np.ndarray | None:
-    """Row weights for the labels ``y`` under scikit-learn's ``class_weight`` (``None``, a
-    ``{label: weight}`` mapping, or ``"balanced"``: rows / (classes * rows of the class)).
-
-    Computed once from every training row, so the training and validation parts weigh alike.
-    """
-    if class_weight is None:
-        return None
-    weight: np.ndarray = compute_sample_weight(class_weight, y)
-    return weight
-
-
-class _CatBoostBase(BaseEstimator):
+class _CatBoostBase(EarlyStoppingBoosterBase):
     """Parameters and fitting shared by the classifier and the regressor."""
 
-    _classification: ClassVar[bool] = False
+    rounds_parameter: ClassVar[str] = "iterations"
 
     def __init__(
         self,
@@ -82,32 +63,11 @@ class _CatBoostBase(BaseEstimator):
             "allow_writing_files": False,
         }
 
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # CatBoost routes missing values itself
-        return tags
-
     def _new_model(self, catboost: Any, iterations: int) -> Any:
         raise NotImplementedError
 
     def _validate_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        """``X`` (float, NaN allowed) and ``y`` checked as scikit-learn does; sets
-        ``n_features_in_``."""
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            dtype=np.float64,
-            ensure_all_finite="allow-nan",
-            y_numeric=not self._classification,
-        )
-        if self._classification:
-            check_classification_targets(y)
-            if len(np.unique(y)) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs at least two classes in y, got one class: "
-                    f"{y[0]!r}"
-                )
+        X, y = super()._validate_fit(X, y)
         # CatBoost refuses such data ("All features are either constant or ignored").
         # fmax/fmin skip NaN without warning about all-missing columns, as nanmax does.
         if not np.any(np.fmax.reduce(X, axis=0) > np.fmin.reduce(X, axis=0)):
@@ -118,75 +78,40 @@ class _CatBoostBase(BaseEstimator):
             )
         return X, y
 
-    def _validate_predict(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "model_")
-        X_checked: np.ndarray = validate_data(
-            self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False
-        )
-        return X_checked
-
-    def _split(
-        self, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None
-    ) -> tuple[Any, ...] | None:
-        """The training and validation parts of ``X``, ``y`` and ``weight``, or ``None`` when
-        no usable split exists."""
-        if not can_split_validation(
-            y, self.validation_fraction, classification=self._classification
-        ):
-            return None
-        from sklearn.model_selection import train_test_split
-
-        x_train, x_valid, y_train, y_valid, w_train, w_valid = train_test_split(
-            X,
-            y,
-            np.ones(len(y)) if weight is None else weight,
-            test_size=self.validation_fraction,
-            random_state=self.random_state,
-            stratify=y if self._classification else None,
-        )
-        # Every class must be in the training part, or the model would not know it; a stratified
-        # split of a class with two rows can, rarely, leave it out.
-        if self._classification and len(np.unique(y_train)) < len(np.unique(y)):
-            return None
-        if weight is None:
-            return x_train, x_valid, y_train, y_valid, None, None
-        return x_train, x_valid, y_train, y_valid, w_train, w_valid
-
-    def _fit(self, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> None:
-        """Fit ``model_`` on numeric targets (class codes for classification), rows weighted by
-        ``weight`` (``None``: equally)."""
+    def _fit_with_validation(
+        self,
+        x_train: np.ndarray,
+        y_train: np.ndarray,
+        w_train: np.ndarray | None,
+        x_valid: np.ndarray,
+        y_valid: np.ndarray,
+        w_valid: np.ndarray | None,
+    ) -> tuple[Any, int]:
         import catboost  # type: ignore[import-untyped]  # CatBoost ships no type hints
 
-        parts = self._split(X, y, weight)
-        if parts is not None:
-            x_train, x_valid, y_train, y_valid, w_train, w_valid = parts
-            model = self._new_model(catboost, self.iterations)
-            model.fit(
-                x_train,
-                y_train,
-                sample_weight=w_train,
-                eval_set=catboost.Pool(x_valid, y_valid, weight=w_valid),
-                early_stopping_rounds=self.early_stopping_rounds,
-                use_best_model=True,
-            )
-            # `get_best_iteration` counts from 0; the model keeps trees 0 .. best.
-            self.best_iteration_ = int(model.get_best_iteration()) + 1
-            self.early_stopped_ = True
-        else:
-            rounds = min(self.iterations, FALLBACK_ROUNDS)
-            model = self._new_model(catboost, rounds)
-            model.fit(X, y, sample_weight=weight)
-            self.best_iteration_ = rounds
-            self.early_stopped_ = False
-        self.model_ = model
+        model = self._new_model(catboost, self.iterations)
+        model.fit(
+            x_train,
+            y_train,
+            sample_weight=w_train,
+            eval_set=catboost.Pool(x_valid, y_valid, weight=w_valid),
+            early_stopping_rounds=self.early_stopping_rounds,
+            use_best_model=True,
+        )
+        # `get_best_iteration` counts from 0; the model keeps trees 0 .. best.
+        return model, int(model.get_best_iteration()) + 1
 
-    def predict(self, X: Any) -> Any:
-        """Predictions of the model cut at the best round."""
-        X = self._validate_predict(X)
-        return self.model_.predict(X)
+    def _fit_rounds(
+        self, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None, rounds: int
+    ) -> Any:
+        import catboost
+
+        model = self._new_model(catboost, rounds)
+        model.fit(X, y, sample_weight=weight)
+        return model
 
 
-class CatBoostClassifier(ClassifierMixin, _CatBoostBase):
+class CatBoostClassifier(EarlyStoppingClassifierMixin, _CatBoostBase):
     """CatBoost classifier (binary or multiclass; any sortable labels) with early stopping.
 
     Attributes:
@@ -197,8 +122,6 @@ class CatBoostClassifier(ClassifierMixin, _CatBoostBase):
         model_: The fitted ``catboost.CatBoostClassifier``, trained on the class codes
             ``0 .. len(classes_) - 1``.
     """
-
-    _classification: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -230,25 +153,8 @@ class CatBoostClassifier(ClassifierMixin, _CatBoostBase):
             **self._catboost_params(iterations),
         )
 
-    def fit(self, X: Any, y: Any) -> CatBoostClassifier:
-        """Fit, early-stopping on a stratified validation split when it is large enough."""
-        X, y = self._validate_fit(X, y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        self._fit(X, codes, class_sample_weight(self.class_weight, y))
-        return self
 
-    def predict_proba(self, X: Any) -> Any:
-        """Class probabilities, columns in ``classes_`` order."""
-        X = self._validate_predict(X)
-        return self.model_.predict_proba(X)
-
-    def predict(self, X: Any) -> Any:
-        """The most probable class of each row, as an original label."""
-        proba = self.predict_proba(X)  # first: it raises NotFittedError before fit
-        return self.classes_[np.argmax(proba, axis=1)]
-
-
-class CatBoostRegressor(RegressorMixin, _CatBoostBase):
+class CatBoostRegressor(EarlyStoppingRegressorMixin, _CatBoostBase):
     """CatBoost regressor (squared error, ``RMSE``) with early stopping.
 
     Attributes:
@@ -260,9 +166,3 @@ class CatBoostRegressor(RegressorMixin, _CatBoostBase):
 
     def _new_model(self, catboost: Any, iterations: int) -> Any:
         return catboost.CatBoostRegressor(loss_function="RMSE", **self._catboost_params(iterations))
-
-    def fit(self, X: Any, y: Any) -> CatBoostRegressor:
-        """Fit, early-stopping on a validation split when it is large enough."""
-        X, y = self._validate_fit(X, y)
-        self._fit(X, np.asarray(y, dtype=float))
-        return self

@@ -1,10 +1,9 @@
 """scikit-learn-compatible LightGBM estimators that early-stop on an inner validation split.
 
-``fit`` holds out ``validation_fraction`` of the training rows (stratified for classification,
-drawn with ``random_state``), boosts up to ``n_estimators`` rounds and stops once the validation
-loss has not improved for ``early_stopping_rounds`` rounds; predictions use the best round
-(``best_iteration_``). When the rows are too few for a validation split (fewer than 20, or a
-class with fewer than 2 rows), it trains :data:`FALLBACK_ROUNDS` rounds on every row instead.
+The split, the fallback on tiny data, the label encoding and the fitted attributes are
+``automl``'s early-stopping booster base (:class:`automl.EarlyStoppingBoosterBase`); this module
+holds LightGBM's parameters and how LightGBM is fitted. ``class_weight`` is LightGBM's own: it
+weighs the classes of the training part.
 
 LightGBM itself is imported inside ``fit``; this module is imported by the model factory only.
 """
@@ -12,17 +11,15 @@ LightGBM itself is imported inside ``fit``; this module is imported by the model
 from __future__ import annotations
 
 import inspect
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from automl import can_split_validation
-
-FALLBACK_ROUNDS = 100
-"""Boosting rounds when the training rows are too few to split off a validation set."""
+from automl import (
+    EarlyStoppingBoosterBase,
+    EarlyStoppingClassifierMixin,
+    EarlyStoppingRegressorMixin,
+)
 
 
 def _validation_arguments(model: Any, x_valid: Any, y_valid: Any) -> dict[str, Any]:
@@ -32,10 +29,8 @@ def _validation_arguments(model: Any, x_valid: Any, y_valid: Any) -> dict[str, A
     return {"eval_set": [(x_valid, y_valid)]}  # LightGBM < 4.7
 
 
-class _LightGBMBase(BaseEstimator):
+class _LightGBMBase(EarlyStoppingBoosterBase):
     """Parameters and fitting shared by the classifier and the regressor."""
-
-    _classification: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -81,74 +76,42 @@ class _LightGBMBase(BaseEstimator):
             "force_row_wise": True,
         }
 
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # LightGBM routes missing values itself
-        return tags
-
     def _new_model(self, lightgbm: Any, n_estimators: int) -> Any:
         raise NotImplementedError
 
-    def _validate_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        """``X`` (float, NaN allowed) and ``y`` checked as scikit-learn does; sets
-        ``n_features_in_``."""
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            dtype=np.float64,
-            ensure_all_finite="allow-nan",
-            y_numeric=not self._classification,
-        )
-        if self._classification:
-            check_classification_targets(y)
-        return X, y
-
-    def _validate_predict(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "model_")
-        X_checked: np.ndarray = validate_data(
-            self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False
-        )
-        return X_checked
-
-    def _fit(self, X: Any, y: Any) -> None:
-        """Fit ``model_`` on numeric targets (class codes for classification)."""
+    def _fit_with_validation(
+        self,
+        x_train: np.ndarray,
+        y_train: np.ndarray,
+        w_train: np.ndarray | None,
+        x_valid: np.ndarray,
+        y_valid: np.ndarray,
+        w_valid: np.ndarray | None,
+    ) -> tuple[Any, int]:
         import lightgbm
 
-        if can_split_validation(y, self.validation_fraction, classification=self._classification):
-            from sklearn.model_selection import train_test_split
+        model = self._new_model(lightgbm, self.n_estimators)
+        model.fit(
+            x_train,
+            y_train,
+            sample_weight=w_train,
+            **_validation_arguments(model, x_valid, y_valid),
+            callbacks=[lightgbm.early_stopping(self.early_stopping_rounds, verbose=False)],
+        )
+        # LightGBM counts `best_iteration_` from 1 and predicts with it by default.
+        return model, int(model.best_iteration_)
 
-            x_train, x_valid, y_train, y_valid = train_test_split(
-                X,
-                y,
-                test_size=self.validation_fraction,
-                random_state=self.random_state,
-                stratify=y if self._classification else None,
-            )
-            model = self._new_model(lightgbm, self.n_estimators)
-            model.fit(
-                x_train,
-                y_train,
-                **_validation_arguments(model, x_valid, y_valid),
-                callbacks=[lightgbm.early_stopping(self.early_stopping_rounds, verbose=False)],
-            )
-            self.best_iteration_ = int(model.best_iteration_)
-            self.early_stopped_ = True
-        else:
-            rounds = min(self.n_estimators, FALLBACK_ROUNDS)
-            model = self._new_model(lightgbm, rounds)
-            model.fit(X, y)
-            self.best_iteration_ = rounds
-            self.early_stopped_ = False
-        self.model_ = model
+    def _fit_rounds(
+        self, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None, rounds: int
+    ) -> Any:
+        import lightgbm
 
-    def predict(self, X: Any) -> Any:
-        """Predictions of the best boosting round."""
-        X = self._validate_predict(X)
-        return self.model_.predict(X)
+        model = self._new_model(lightgbm, rounds)
+        model.fit(X, y, sample_weight=weight)
+        return model
 
 
-class LightGBMClassifier(ClassifierMixin, _LightGBMBase):
+class LightGBMClassifier(EarlyStoppingClassifierMixin, _LightGBMBase):
     """LightGBM classifier (binary or multiclass; any sortable labels) with early stopping.
 
     Attributes:
@@ -159,8 +122,6 @@ class LightGBMClassifier(ClassifierMixin, _LightGBMBase):
         model_: The fitted ``lightgbm.LGBMClassifier``, trained on the class codes
             ``0 .. len(classes_) - 1``.
     """
-
-    _classification: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -193,31 +154,16 @@ class LightGBMClassifier(ClassifierMixin, _LightGBMBase):
         )
         self.class_weight = class_weight
 
+    def _sample_weight(self, y: np.ndarray) -> np.ndarray | None:
+        return None  # LightGBM applies `class_weight` itself (_new_model)
+
     def _new_model(self, lightgbm: Any, n_estimators: int) -> Any:
         return lightgbm.LGBMClassifier(
             n_estimators=n_estimators, class_weight=self.class_weight, **self._lightgbm_params()
         )
 
-    def fit(self, X: Any, y: Any) -> LightGBMClassifier:
-        """Fit, early-stopping on a stratified validation split when it is large enough."""
-        X, y = self._validate_fit(X, y)
-        # Encoded here: LightGBM's own encoder does not reach the validation labels (eval_y).
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        self._fit(X, codes)
-        return self
 
-    def predict_proba(self, X: Any) -> Any:
-        """Class probabilities, columns in ``classes_`` order."""
-        X = self._validate_predict(X)
-        return self.model_.predict_proba(X)
-
-    def predict(self, X: Any) -> Any:
-        """The most probable class of each row, as an original label."""
-        proba = self.predict_proba(X)  # first: it raises NotFittedError before fit
-        return self.classes_[np.argmax(proba, axis=1)]
-
-
-class LightGBMRegressor(RegressorMixin, _LightGBMBase):
+class LightGBMRegressor(EarlyStoppingRegressorMixin, _LightGBMBase):
     """LightGBM regressor (squared error) with early stopping.
 
     Attributes:
@@ -229,9 +175,3 @@ class LightGBMRegressor(RegressorMixin, _LightGBMBase):
 
     def _new_model(self, lightgbm: Any, n_estimators: int) -> Any:
         return lightgbm.LGBMRegressor(n_estimators=n_estimators, **self._lightgbm_params())
-
-    def fit(self, X: Any, y: Any) -> LightGBMRegressor:
-        """Fit, early-stopping on a validation split when it is large enough."""
-        X, y = self._validate_fit(X, y)
-        self._fit(X, np.asarray(y, dtype=float))
-        return self

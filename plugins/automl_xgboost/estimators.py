@@ -1,52 +1,32 @@
 """scikit-learn-compatible XGBoost estimators that early-stop on an inner validation split.
 
-``fit`` holds out ``validation_fraction`` of the training rows (stratified for classification,
-drawn with ``random_state``), boosts up to ``n_estimators`` rounds and stops once the validation
-loss has not improved for ``early_stopping_rounds`` rounds; predictions use the best round
-(XGBoost's ``best_iteration``). When the rows are too few for a validation split (fewer than 20,
-or a class with fewer than 2 rows), it trains :data:`FALLBACK_ROUNDS` rounds on every row instead.
-
-The classifier encodes the labels itself (any sortable labels: strings, integers, booleans) and
-trains XGBoost on the class codes ``0 .. n_classes - 1``, which XGBoost requires.
+The split, the fallback on tiny data, the label encoding (XGBoost requires the class codes
+``0 .. n_classes - 1``), the class weights and the fitted attributes are ``automl``'s
+early-stopping booster base (:class:`automl.EarlyStoppingBoosterBase`); this module holds
+XGBoost's parameters and how XGBoost is fitted. Predictions use XGBoost's best round
+(``best_iteration``).
 
 XGBoost itself is imported inside ``fit``; this module is imported by the model factory only.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from automl import can_split_validation
-
-FALLBACK_ROUNDS = 100
-"""Boosting rounds when the training rows are too few to split off a validation set."""
+from automl import (
+    EarlyStoppingBoosterBase,
+    EarlyStoppingClassifierMixin,
+    EarlyStoppingRegressorMixin,
+)
 
 THREADS = 1
 """Threads per fit: trials run in parallel worker processes, one CPU each."""
 
 
-def class_sample_weight(class_weight: Any, y: np.ndarray) -> np.ndarray | None:
-    """Row weights for the labels ``y`` under scikit-learn's ``class_weight`` (``None``, a
-    ``{label: weight}`` mapping, or ``"balanced"``: rows / (classes * rows of the class)).
-
-    Computed once from every training row, so the training and validation parts weigh alike.
-    """
-    if class_weight is None:
-        return None
-    weight: np.ndarray = compute_sample_weight(class_weight, y)
-    return weight
-
-
-class _XGBoostBase(BaseEstimator):
+class _XGBoostBase(EarlyStoppingBoosterBase):
     """Parameters and fitting shared by the classifier and the regressor."""
-
-    _classification: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -90,103 +70,43 @@ class _XGBoostBase(BaseEstimator):
             "verbosity": 0,
         }
 
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # XGBoost routes missing values itself
-        return tags
-
     def _new_model(self, xgboost: Any, n_estimators: int, early_stopping: int | None) -> Any:
         raise NotImplementedError
 
-    def _validate_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        """``X`` (float, NaN allowed) and ``y`` checked as scikit-learn does; sets
-        ``n_features_in_``."""
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            dtype=np.float64,
-            ensure_all_finite="allow-nan",
-            y_numeric=not self._classification,
-        )
-        if self._classification:
-            check_classification_targets(y)
-            if len(np.unique(y)) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs at least two classes in y, got one class: "
-                    f"{y[0]!r}"
-                )
-        return X, y
-
-    def _validate_predict(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "model_")
-        X_checked: np.ndarray = validate_data(
-            self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False
-        )
-        return X_checked
-
-    def _split(
-        self, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None
-    ) -> tuple[Any, ...] | None:
-        """The training and validation parts of ``X``, ``y`` and ``weight``, or ``None`` when
-        no usable split exists."""
-        if not can_split_validation(
-            y, self.validation_fraction, classification=self._classification
-        ):
-            return None
-        from sklearn.model_selection import train_test_split
-
-        x_train, x_valid, y_train, y_valid, w_train, w_valid = train_test_split(
-            X,
-            y,
-            np.ones(len(y)) if weight is None else weight,
-            test_size=self.validation_fraction,
-            random_state=self.random_state,
-            stratify=y if self._classification else None,
-        )
-        # XGBoost needs every class code in the training part; a stratified split of a class
-        # with two rows can, rarely, leave it out.
-        if self._classification and len(np.unique(y_train)) < len(np.unique(y)):
-            return None
-        if weight is None:
-            return x_train, x_valid, y_train, y_valid, None, None
-        return x_train, x_valid, y_train, y_valid, w_train, w_valid
-
-    def _fit(self, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> None:
-        """Fit ``model_`` on numeric targets (class codes for classification), rows weighted by
-        ``weight`` (``None``: equally)."""
+    def _fit_with_validation(
+        self,
+        x_train: np.ndarray,
+        y_train: np.ndarray,
+        w_train: np.ndarray | None,
+        x_valid: np.ndarray,
+        y_valid: np.ndarray,
+        w_valid: np.ndarray | None,
+    ) -> tuple[Any, int]:
         import xgboost
 
-        parts = self._split(X, y, weight)
-        if parts is not None:
-            x_train, x_valid, y_train, y_valid, w_train, w_valid = parts
-            model = self._new_model(xgboost, self.n_estimators, self.early_stopping_rounds)
-            model.fit(
-                x_train,
-                y_train,
-                sample_weight=w_train,
-                eval_set=[(x_valid, y_valid)],
-                sample_weight_eval_set=None if w_valid is None else [w_valid],
-                verbose=False,
-            )
-            # `best_iteration` counts from 0; predictions use rounds 0 .. best_iteration.
-            self.best_iteration_ = int(model.best_iteration) + 1
-            self.early_stopped_ = True
-        else:
-            rounds = min(self.n_estimators, FALLBACK_ROUNDS)
-            model = self._new_model(xgboost, rounds, None)
-            model.fit(X, y, sample_weight=weight, verbose=False)
-            self.best_iteration_ = rounds
-            self.early_stopped_ = False
-        self.model_ = model
+        model = self._new_model(xgboost, self.n_estimators, self.early_stopping_rounds)
+        model.fit(
+            x_train,
+            y_train,
+            sample_weight=w_train,
+            eval_set=[(x_valid, y_valid)],
+            sample_weight_eval_set=None if w_valid is None else [w_valid],
+            verbose=False,
+        )
+        # `best_iteration` counts from 0; predictions use rounds 0 .. best_iteration.
+        return model, int(model.best_iteration) + 1
 
-    def predict(self, X: Any) -> Any:
-        """Predictions of the best boosting round."""
-        X = self._validate_predict(X)
-        return self.model_.predict(X)
+    def _fit_rounds(
+        self, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None, rounds: int
+    ) -> Any:
+        import xgboost
+
+        model = self._new_model(xgboost, rounds, None)
+        model.fit(X, y, sample_weight=weight, verbose=False)
+        return model
 
 
-class XGBoostClassifier(ClassifierMixin, _XGBoostBase):
+class XGBoostClassifier(EarlyStoppingClassifierMixin, _XGBoostBase):
     """XGBoost classifier (binary or multiclass; any sortable labels) with early stopping.
 
     Attributes:
@@ -197,8 +117,6 @@ class XGBoostClassifier(ClassifierMixin, _XGBoostBase):
         model_: The fitted ``xgboost.XGBClassifier``, trained on the class codes
             ``0 .. len(classes_) - 1``.
     """
-
-    _classification: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -238,25 +156,8 @@ class XGBoostClassifier(ClassifierMixin, _XGBoostBase):
             **self._xgboost_params(),
         )
 
-    def fit(self, X: Any, y: Any) -> XGBoostClassifier:
-        """Fit, early-stopping on a stratified validation split when it is large enough."""
-        X, y = self._validate_fit(X, y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        self._fit(X, codes, class_sample_weight(self.class_weight, y))
-        return self
 
-    def predict_proba(self, X: Any) -> Any:
-        """Class probabilities, columns in ``classes_`` order."""
-        X = self._validate_predict(X)
-        return self.model_.predict_proba(X)
-
-    def predict(self, X: Any) -> Any:
-        """The most probable class of each row, as an original label."""
-        proba = self.predict_proba(X)  # first: it raises NotFittedError before fit
-        return self.classes_[np.argmax(proba, axis=1)]
-
-
-class XGBoostRegressor(RegressorMixin, _XGBoostBase):
+class XGBoostRegressor(EarlyStoppingRegressorMixin, _XGBoostBase):
     """XGBoost regressor (squared error) with early stopping.
 
     Attributes:
@@ -272,9 +173,3 @@ class XGBoostRegressor(RegressorMixin, _XGBoostBase):
             early_stopping_rounds=early_stopping,
             **self._xgboost_params(),
         )
-
-    def fit(self, X: Any, y: Any) -> XGBoostRegressor:
-        """Fit, early-stopping on a validation split when it is large enough."""
-        X, y = self._validate_fit(X, y)
-        self._fit(X, np.asarray(y, dtype=float))
-        return self
