@@ -182,6 +182,7 @@ def search(
         on_progress=lambda progress: run.progress.append(dataclasses.replace(progress)),
         on_trial=run.trials.append,
         on_predictions=lambda record, oof: run.predictions.append((record, oof)),
+        folds=CV,
     )
     run.result = engine.run()
     return run
@@ -263,12 +264,13 @@ def _reserve(fit: float | None) -> float:
             id="every-trial-hangs",
         ),
         # The first trial to complete shows fits take 4 s: the refit needs more time than is
-        # left, so the search stops then and cancels the other one.
+        # left, so the search stops then and cancels the one running. (Trials 1 and 2, at 6 s a
+        # fold, were stopped after their first fold: they could not end before the deadline.)
         pytest.param(
             by_number({0: Script(scores=[0.5, 0.5, 0.5], seconds=5.0)}, lambda job: good(job, 6.0)),
             False,
             15.0,
-            {1},
+            {3},
             id="slow-best-trial-moves-the-deadline",
         ),
     ],
@@ -306,7 +308,8 @@ def test_time_budget_stops_at_the_search_deadline(
     assert run.result.progress.failed == 0
     assert run.result.progress.complete == len(run.numbers(OptunaState.COMPLETE))
     # Every trial that ended before the deadline is recorded as it ended.
-    assert run.numbers(OptunaState.COMPLETE) == set(run.executor.finished)
+    ended = run.numbers(OptunaState.COMPLETE) | run.numbers(OptunaState.PRUNED)
+    assert ended == set(run.executor.finished)
     assert run.numbers(OptunaState.FAIL) == timed_out
 
 
@@ -361,6 +364,59 @@ def test_pruning_stops_bad_trials_after_a_report(
     )
     assert trial_counts(study).pruned == len(pruned)
     assert sum(1 for record in run.trials if record.state is TrialState.PRUNED) == len(pruned)
+
+
+# -- a trial that would overrun the deadline ----------------------------------------------------
+
+SLOW = Script(scores=[0.9, 0.9, 0.9], seconds=10.0)
+
+
+@pytest.mark.parametrize("pruner", ["median", "none"])
+def test_a_trial_that_cannot_end_before_the_deadline_is_stopped_after_a_fold(pruner: str) -> None:
+    study = memory_study(pruner=pruner)
+    # Trial 0 takes 3 s; trial 1's folds take 10 s each: after its first fold (at 13 s) the rest
+    # would end at 33 s, past the search deadline (30 s less the refit reserve).
+    run = search(study, by_number({1: SLOW}), time_budget=30.0)
+
+    assert (1, 0, True) in run.executor.decisions
+    records = {record.number: record for record in records_of(study)}
+    slow = records[1]
+    assert slow.state is TrialState.PRUNED
+    assert slow.folds_done == 1
+    assert slow.failure is not None
+    assert slow.failure.kind is FailureKind.PRUNED
+    assert slow.error == (
+        "stopped after 1 of 3 folds: at its pace the rest would not end before the search's "
+        "deadline"
+    )
+    assert run.frozen(1).state == OptunaState.PRUNED
+    # Its slot went to the next trial at once, which completed.
+    submitted = {job.number: at for at, job in run.executor.submitted}
+    assert submitted[2] == pytest.approx(13.0)
+    assert records[2].state is TrialState.COMPLETE
+    # Only trials cut at the deadline itself are timed out; nothing else was stopped for time.
+    assert [r.number for r in records.values() if r.state is TrialState.PRUNED] == [1]
+
+
+def test_a_trial_budget_alone_never_stops_a_slow_trial() -> None:
+    study = memory_study(pruner="none")
+    run = search(study, by_number({1: SLOW}), n_trials=3)
+
+    assert all(not prune for _, _, prune in run.executor.decisions)
+    assert run.numbers(OptunaState.COMPLETE) == {0, 1, 2}
+
+
+def test_can_finish_projects_the_pace_of_the_folds_run() -> None:
+    clock = FakeClock(10.0)
+    budget = Budget(time_budget=20.0, cv=CV, clock=clock, started=0.0)
+    deadline = budget.search_deadline(None)
+    assert deadline is not None
+    # Started at 8 s, one fold done at 10 s: 2 s per fold, 2 folds left -> ends at 14 s.
+    assert budget.can_finish(8.0, 1, 3, None) is (14.0 <= deadline)
+    assert budget.can_finish(4.0, 1, 3, None) is False  # 6 s per fold: ends at 22 s
+    assert budget.can_finish(4.0, 3, 3, None) is True  # every fold done
+    assert budget.can_finish(4.0, 0, 3, None) is True  # no fold ended yet: no pace to judge
+    assert Budget(n_trials=5, clock=clock).can_finish(0.0, 1, 1000, None) is True
 
 
 # -- a dead worker is retried once ---------------------------------------------------------------

@@ -110,6 +110,22 @@ class Budget:
         deadline = self.deadline
         return None if deadline is None else deadline - self.reserve(best_fit_time)
 
+    def can_finish(
+        self, started: float, folds_done: int, folds: int, best_fit_time: float | None
+    ) -> bool:
+        """Whether a trial that started at clock value ``started`` and has run ``folds_done``
+        of its ``folds`` folds will end before the search's deadline, at the pace it kept so far.
+
+        Always true without a time budget or before a fold ended: a trial budget alone never
+        stops a trial for time, so such searches repeat exactly.
+        """
+        deadline = self.search_deadline(best_fit_time)
+        if deadline is None or folds_done <= 0:
+            return True
+        now = self.clock()
+        per_fold = max(0.0, now - started) / folds_done
+        return now + per_fold * max(0, folds - folds_done) <= deadline
+
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:
         """Time a phase of the run (its seconds land in :attr:`used`)."""

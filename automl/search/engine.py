@@ -26,10 +26,12 @@ from automl.search.trials import (
     RETRIED,
     failures,
     log_trial,
+    out_of_time,
     record_from_outcome,
     report_remaining,
     store_record,
     store_unfinished,
+    tell_failed,
     trial_counts,
 )
 from automl.specs import Task
@@ -51,6 +53,8 @@ class _Running:
     model: str
     params: dict[str, Any]
     reported: set[int] = field(default_factory=set)
+    started: float = 0.0
+    out_of_time: bool = False  # stopped because its remaining folds would miss the deadline
 
 
 class Search:
@@ -214,7 +218,9 @@ class Search:
                 )
                 continue
             trial.set_user_attr(DRIVER, self.driver)
-            self.pending[trial.number] = _Running(trial=trial, model=model, params=params)
+            self.pending[trial.number] = _Running(
+                trial=trial, model=model, params=params, started=self.budget.clock()
+            )
             self.executor.submit(TrialJob(number=trial.number, model=model, params=params))
         self._emit()
 
@@ -225,7 +231,14 @@ class Search:
             return
         running.trial.report(event.value, step=event.step)
         running.reported.add(event.step)
-        self.executor.decide(event.number, prune=running.trial.should_prune())
+        prune = running.trial.should_prune()
+        # A trial that cannot end before the deadline would be cut there: stop it now and free
+        # its slot for one that can.
+        if not prune and not self.budget.can_finish(
+            running.started, event.step + 1, self.folds, self._best_fit_time
+        ):
+            running.out_of_time = prune = True
+        self.executor.decide(event.number, prune=prune)
 
     def _on_result(self, event: ResultEvent) -> None:
         outcome = event.outcome
@@ -244,6 +257,8 @@ class Search:
         running = self.pending[outcome.number]
         trial = running.trial
         report_remaining(running.trial, running.reported, outcome.scores.get(self.metric, []))
+        if running.out_of_time and outcome.state is TrialState.PRUNED:
+            outcome.failure = out_of_time(len(outcome.fit_times), self.folds)
         retry_of = trial.user_attrs.get("retry_of")
         record = record_from_outcome(
             outcome, running.model, running.params, self.metric, retry_of=retry_of
@@ -261,21 +276,8 @@ class Search:
         elif record.state is TrialState.PRUNED:
             self.study.tell(trial, state=OptunaState.PRUNED)
             self.progress.pruned += 1
-        else:
-            if record.failure is not None and record.failure.traceback:
-                logger.info("Trial %d traceback:\n%s", trial.number, record.failure.traceback)
-            # A dead worker says little about the configuration: run it once more. The retry,
-            # not this attempt, counts toward the trial budget.
-            died = record.failure is not None and record.failure.kind is FailureKind.WORKER_DIED
-            retried = died and retry_of is None
-            if retried:
-                trial.set_user_attr(RETRIED, True)
-            self.study.tell(trial, state=OptunaState.FAIL)
-            if retried:
-                self.study.enqueue_trial(dict(trial.params), user_attrs={"retry_of": trial.number})
-                logger.info("Trial %d will run once more (its worker died)", trial.number)
-            else:
-                self.progress.failed += 1
+        elif tell_failed(self.study, trial, record, logger):  # False: it runs once more
+            self.progress.failed += 1
         self.pending.pop(outcome.number)
         if not (record.state is TrialState.FAILED and trial.user_attrs.get(RETRIED)):
             self.counted += 1

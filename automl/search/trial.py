@@ -38,7 +38,9 @@ class SearchData:
         metric: The primary metric's name.
         metrics: The secondary metrics' names.
         seed: The seed every model gets.
-        prune: Whether trials report after each fold (False when the pruner is ``none``).
+        prune: Whether trials report after each fold, so that the driver can stop them (the
+            pruner's verdict, or a time budget they would overrun); False only when the pruner
+            is ``none`` and there is no time budget.
         keep_predictions: Whether a complete trial returns its out-of-fold predictions.
     """
 
@@ -163,7 +165,7 @@ def trial_steps(
 ) -> TrialSteps:
     """:func:`run_trial` as a generator: a :class:`FoldReport` after each fold but the last.
 
-    Reports come only when the search prunes (``data.prune``). The value sent back is the
+    Reports come only when the driver may stop trials (``data.prune``). The value sent back is the
     verdict: True stops the trial there, PRUNED, with the folds run so far.
     """
     outcome = TrialOutcome(

@@ -35,12 +35,14 @@ __all__ = [
     "failures",
     "log_trial",
     "most_common_failure",
+    "out_of_time",
     "record_from_outcome",
     "record_of",
     "records_of",
     "report_remaining",
     "store_record",
     "store_unfinished",
+    "tell_failed",
     "trial_counts",
 ]
 
@@ -109,6 +111,16 @@ def store_unfinished(
 
 
 _PRUNED = TrialFailure(FailureKind.PRUNED, "stopped early by the pruner")
+
+
+def out_of_time(folds_done: int, folds: int) -> TrialFailure:
+    """Why a trial was stopped because its remaining folds would not end before the deadline."""
+    return TrialFailure(
+        FailureKind.PRUNED,
+        f"stopped after {folds_done} of {folds} folds: at its pace the rest would not end "
+        "before the search's deadline",
+    )
+
 
 _STATES = {"COMPLETE": TrialState.COMPLETE, "PRUNED": TrialState.PRUNED, "FAIL": TrialState.FAILED}
 
@@ -197,6 +209,32 @@ def log_trial(record: TrialRecord, metric: str, log: logging.Logger) -> None:
     reason = f": {record.error}" if record.error else ""
     how = f"{record.state.value}, {metric} {score}, fit {fit}{reason}"
     log.info("Trial %d %s: %s", record.number, record.model, how)
+
+
+def tell_failed(
+    study: optuna.Study, trial: optuna.Trial, record: TrialRecord, log: logging.Logger
+) -> bool:
+    """Tell the study that ``trial`` failed; True when it counts as failed, False when its
+    configuration was enqueued to run once more (its worker died, and it was no retry)."""
+    from optuna.trial import TrialState as OptunaState
+
+    failure = record.failure
+    if failure is not None and failure.traceback:
+        log.info("Trial %d traceback:\n%s", trial.number, failure.traceback)
+    # A dead worker says little about the configuration: run it once more. The retry, not this
+    # attempt, counts toward the trial budget.
+    retried = (
+        failure is not None
+        and failure.kind is FailureKind.WORKER_DIED
+        and trial.user_attrs.get("retry_of") is None
+    )
+    if retried:
+        trial.set_user_attr(RETRIED, True)
+    study.tell(trial, state=OptunaState.FAIL)
+    if retried:
+        study.enqueue_trial(dict(trial.params), user_attrs={"retry_of": trial.number})
+        log.info("Trial %d will run once more (its worker died)", trial.number)
+    return not retried
 
 
 def report_remaining(trial: optuna.Trial, reported: set[int], folds: Sequence[float]) -> None:
