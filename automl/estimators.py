@@ -40,7 +40,7 @@ class AutoMLEstimator(BaseEstimator):  # type: ignore[misc]  # scikit-learn is u
         *,
         time_budget: float | None = 60.0,
         n_trials: int | None = None,
-        cv: int = 5,
+        cv: int | Literal["auto"] = "auto",
         metric: str | None = None,
         metrics: list[str] | None = None,
         models: list[str] | None = None,
@@ -117,12 +117,14 @@ class AutoMLEstimator(BaseEstimator):  # type: ignore[misc]  # scikit-learn is u
 
         from automl.api import run
         from automl.package import load_model
+        from automl.runner.splits import cv_folds
 
         check_consistent_length(frame, y)
-        if len(frame) < self.cv:
+        folds = cv_folds(self.cv, len(frame))
+        if len(frame) < folds:
             # Cross-validation splits the rows into cv folds; say so before any run starts.
             raise ValueError(
-                f"n_samples = {len(frame)} is fewer than the cv = {self.cv} folds of the search"
+                f"n_samples = {len(frame)} is fewer than the cv = {folds} folds of the search"
             )
         target = str(name) if name is not None and str(name) not in frame.columns else "target"
         while target in frame.columns:
@@ -164,7 +166,8 @@ class AutoMLClassifier(ClassifierMixin, AutoMLEstimator):  # type: ignore[misc]
         time_budget: Seconds for the whole run (``search.time_budget``); ``None`` with
             ``n_trials`` to bound the search by trials only.
         n_trials: Largest number of trials (``search.n_trials``).
-        cv: Cross-validation folds per trial (``search.cv``).
+        cv: Cross-validation folds per trial (``search.cv``): a number, or ``"auto"`` (5, and 3
+            from 10,000 rows on).
         metric: The metric to optimise (default: ``roc_auc`` for two classes, ``log_loss``
             for more; see ``automl plugins``).
         metrics: Further metrics to report.

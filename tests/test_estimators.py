@@ -46,7 +46,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         pytest.param(
             AutoMLClassifier(),
             "binary",
-            {"search": {"cv": 5, "seed": 0, "time_budget": 60.0}},
+            {"search": {"cv": "auto", "seed": 0, "time_budget": 60.0}},
             id="classifier-defaults",
         ),
         pytest.param(
@@ -62,7 +62,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             ),
             "regression",
             {
-                "search": {"cv": 5, "seed": 0, "n_trials": 3},
+                "search": {"cv": "auto", "seed": 0, "n_trials": 3},
                 "metric": "mae",
                 "metrics": ["r2"],
                 "models": ["ridge"],
@@ -86,7 +86,7 @@ def test_parameters_follow_scikit_learn_rules() -> None:
     twin = clone(model).set_params(cv=3)
     assert twin.cv == 3
     assert twin.models == ["logistic_regression"]
-    assert model.cv == 5
+    assert model.cv == "auto"
 
 
 def test_predicting_before_fit_is_a_not_fitted_error() -> None:

@@ -37,7 +37,7 @@ def test_minimal_recipe_gets_defaults(
     assert recipe.search.time_budget == 300
     assert recipe.search.n_trials is None
     assert (recipe.search.cv, recipe.search.sampler, recipe.search.pruner, recipe.search.seed) == (
-        5,
+        "auto",
         "tpe",
         "median",
         0,
@@ -54,7 +54,7 @@ def test_minimal_recipe_gets_defaults(
     filled = {d.path: (d.value, d.note) for d in resolved.defaults}
     assert filled["name"] == ("my-recipe", "from the file name")
     assert filled["search.time_budget"] == (300, "neither time_budget nor n_trials was set")
-    assert filled["search.cv"] == (5, "")
+    assert filled["search.cv"] == ("auto", "")
     assert filled["data.source.read_options"] == ({}, "")
     assert "chosen from the inferred task" in filled["metric"][1]
     assert "data.target" not in filled
@@ -171,8 +171,12 @@ ERROR_CASES: dict[str, tuple[str, list[str]]] = {
         ["data.source.type (line 2): required key is missing"],
     ),
     "wrong-type": (
+        MINIMAL + "search: {seed: five}\n",
+        ["search.seed (line 5): Input should be a valid integer"],
+    ),
+    "cv-rule": (
         MINIMAL + "search: {cv: five}\n",
-        ["search.cv (line 5): Input should be a valid integer"],
+        ["search.cv (line 5): cv is 'auto' or a whole number from 2 to 50 (got 'five')"],
     ),
     "out-of-range": (
         MINIMAL + "search: {time_budget: -5, cv: 1}\n",
@@ -480,3 +484,23 @@ def test_recipe_models_are_immutable(registry: PluginRegistry) -> None:
     resolved = parse_recipe(MINIMAL, registry=registry, env={})
     with pytest.raises(Exception, match="frozen"):
         resolved.recipe.search.cv = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("auto", "auto"), ("2", 2), ("50", 50), ('"7"', 7)]
+)
+def test_cv_takes_auto_or_a_whole_number(value: str, expected: object) -> None:
+    from automl.recipe import parse_recipe
+
+    recipe = parse_recipe(MINIMAL + f"search: {{cv: {value}}}\n").recipe
+    assert recipe.search.cv == expected
+
+
+@pytest.mark.parametrize(
+    ("cv", "rows", "folds"),
+    [("auto", 9_999, 5), ("auto", 10_000, 3), ("auto", 10, 5), (5, 50_000, 5), (7, 100, 7)],
+)
+def test_cv_folds_resolves_auto_by_the_rows(cv: int | str, rows: int, folds: int) -> None:
+    from automl.runner.splits import cv_folds
+
+    assert cv_folds(cv, rows) == folds

@@ -570,3 +570,50 @@ def test_malformed_ray_address_is_a_recipe_error(tmp_path: Path) -> None:
     recipe = churn_recipe(tmp_path, extra="execution: {backend: ray, address: 'head:abc'}\n")
     with pytest.raises(RecipeError, match=r"execution.address .*'head:abc' has no valid port"):
         load_recipe(recipe, PluginRegistry.discover())
+
+
+@pytest.mark.slow
+def test_a_trial_that_would_overrun_the_deadline_is_stopped_after_a_fold(
+    tmp_path: Path, site: SiteDir
+) -> None:
+    install_test_models(site)
+    # The sleepy trial's first fold ends about 3 s into the run: its other two folds would end
+    # long after the search's deadline, so it is stopped then; logistic regression completes.
+    extra = """
+    models: [{type: sleepy, params: {seconds: 2.5}}, logistic_regression]
+    search: {time_budget: 9, cv: 3, pruner: none}
+    execution: {workers: 2}
+    """
+    result = run_recipe(churn_recipe(tmp_path, extra=extra), tmp_path / "run")
+    records = json.loads((result.run_dir / "trials.json").read_text())["trials"]
+    sleepy = [record for record in records if record["model"] == "sleepy"]
+    assert sleepy, records
+    stopped = [record for record in sleepy if record["state"] == "pruned"]
+    assert stopped, sleepy
+    assert stopped[0]["failure"]["message"].startswith("stopped after 1 of 3 folds: at its pace")
+    assert stopped[0]["folds_done"] == 1
+    assert result.leaderboard.rows[0].model == "logistic_regression"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("rows", "folds"), [(10_000, 3), (9_999, 5)])
+def test_cv_auto_takes_3_folds_from_10000_rows(tmp_path: Path, rows: int, folds: int) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(rows, 3))
+    frame = pd.DataFrame(x, columns=["a", "b", "c"]).assign(y=x @ [1.0, -2.0, 0.5])
+    frame.to_csv(tmp_path / "big.csv", index=False)
+    recipe = tmp_path / "big.yaml"
+    recipe.write_text(
+        "name: big\ndata: {source: {type: csv, path: big.csv}, target: y, holdout: 0}\n"
+        "models: [ridge]\nsearch: {n_trials: 1}\nexecution: {workers: 1}\n"
+        "ensemble: {enabled: false}\n"
+    )
+    result = run_recipe(recipe, tmp_path / "run")
+    assert result.summary.data["cv_folds"] == folds
+    summary = json.loads((result.run_dir / "run.json").read_text())
+    assert summary["data"]["cv_folds"] == folds
+    (trial,) = json.loads((result.run_dir / "trials.json").read_text())["trials"]
+    assert trial["folds_done"] == folds
+    assert len(trial["scores"]["rmse"]["folds"]) == folds

@@ -17,6 +17,7 @@ Modules: :mod:`~automl.recipe.load` (reading and the steps in order), :mod:`~aut
 from __future__ import annotations
 
 from automl.recipe.dimensions import ChoiceDimension, Dimension, FixedDimension, RangeDimension
+from automl.recipe.execution import ExecutionSpec
 from automl.recipe.jsonschema import recipe_json_schema
 from automl.recipe.load import load_recipe, parse_recipe
 from automl.recipe.resolved import FilledDefault, ResolvedComponent, ResolvedModel, ResolvedRecipe
@@ -25,7 +26,6 @@ from automl.recipe.schema import (
     DEFAULT_TIME_BUDGET,
     ComponentConfig,
     DataSpec,
-    ExecutionSpec,
     ModelConfig,
     Recipe,
     SearchSpec,

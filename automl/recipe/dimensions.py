@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, model_validator
 from automl.naming import did_you_mean
 from automl.params import Params
 from automl.recipe.issues import IssueCollector, Loc
-from automl.recipe.schema import RecipeSection
+from automl.recipe.section import RecipeSection
 from automl.registry import Component
 
 __all__ = [

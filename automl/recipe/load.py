@@ -19,7 +19,8 @@ from automl.recipe.interpolate import interpolate
 from automl.recipe.issues import IssueCollector, Loc, format_loc
 from automl.recipe.resolve import RecipeResolver
 from automl.recipe.resolved import FilledDefault, ResolvedRecipe
-from automl.recipe.schema import ComponentConfig, ModelConfig, Recipe, RecipeSection
+from automl.recipe.schema import ComponentConfig, ModelConfig, Recipe
+from automl.recipe.section import RecipeSection
 from automl.recipe.yamlio import parse_yaml
 from automl.registry import PluginRegistry
 

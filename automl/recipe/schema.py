@@ -12,8 +12,6 @@ import re
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -22,22 +20,17 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from automl.addresses import check_address
-from automl.options import Backend, Pruner, Sampler, names
-from automl.recipe.choices import TASK_CHOICES, BackendName, PrunerName, SamplerName, TaskChoice
+from automl.options import Pruner, Sampler
+from automl.recipe.choices import TASK_CHOICES, PrunerName, SamplerName, TaskChoice
 from automl.recipe.ensemble import EnsembleSpec
+from automl.recipe.execution import ExecutionSpec
+from automl.recipe.section import RecipeSection, auto_or_whole
 from automl.tasks import Task
 
 DEFAULT_TIME_BUDGET = 300.0
 """Seconds of search when a recipe sets neither ``search.time_budget`` nor ``search.n_trials``."""
 
 NAME_RULE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
-
-
-class RecipeSection(BaseModel):
-    """Base of every recipe section: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ComponentConfig(RecipeSection):
@@ -149,7 +142,16 @@ class SearchSpec(RecipeSection):
         ),
     )
     n_trials: int | None = Field(default=None, gt=0, description="Largest number of trials.")
-    cv: int = Field(default=5, ge=2, le=50, description="Cross-validation folds per trial.")
+    cv: int | Literal["auto"] = Field(
+        default="auto",
+        description=(
+            "Cross-validation folds per trial: a number from 2 to 50, or auto: 5, and 3 for "
+            "data of 10,000 rows or more (a trial then costs about half as much)."
+        ),
+        json_schema_extra={
+            "anyOf": [{"type": "integer", "minimum": 2, "maximum": 50}, {"const": "auto"}]
+        },
+    )
     sampler: SamplerName = Field(default=Sampler.TPE.value, description="Optuna sampler.")
     pruner: PrunerName = Field(
         default=Pruner.MEDIAN.value,
@@ -174,7 +176,12 @@ class SearchSpec(RecipeSection):
         ),
     )
 
-    @field_validator("time_budget", "n_trials", "cv", "seed", "keep_predictions", mode="before")
+    @field_validator("cv", mode="wrap")
+    @classmethod
+    def _cv_rule(cls, value: Any, handler: Any) -> int | str:
+        return auto_or_whole(value, "cv", 2, 50)
+
+    @field_validator("time_budget", "n_trials", "seed", "keep_predictions", mode="before")
     @classmethod
     def _no_booleans(cls, value: Any) -> Any:
         if isinstance(value, bool):
@@ -191,53 +198,6 @@ class SearchSpec(RecipeSection):
         ):
             return {**value, "time_budget": DEFAULT_TIME_BUDGET}
         return value
-
-
-class ExecutionSpec(RecipeSection):
-    """Where trials run."""
-
-    backend: BackendName = Field(
-        default=Backend.LOCAL.value, description=" or ".join(names(Backend)) + "."
-    )
-    workers: int | Literal["auto"] = Field(
-        default="auto",
-        description="Trials run at once: a number >= 1, or auto (all CPUs).",
-        json_schema_extra={"anyOf": [{"type": "integer", "minimum": 1}, {"const": "auto"}]},
-    )
-    address: str | None = Field(
-        default=None, description="Address of an existing Ray cluster (backend: ray only)."
-    )
-    deterministic: bool = Field(
-        default=False,
-        description=(
-            "Ask trials in fixed batches and record them in trial order, so that a trial-count "
-            "budget gives the same leaderboard every time (slower with several workers)."
-        ),
-    )
-
-    @field_validator("workers", mode="wrap")
-    @classmethod
-    def _workers_rule(cls, value: Any, handler: Any) -> int | str:
-        if value == "auto":
-            return "auto"
-        if isinstance(value, str) and value.strip().isdigit():  # e.g. from ${WORKERS}
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError("workers is 'auto' or a whole number >= 1")
-        return value
-
-    @field_validator("address")
-    @classmethod
-    def _address_form(cls, value: str | None) -> str | None:
-        return None if value is None else check_address(value)
-
-    @model_validator(mode="after")
-    def _check(self) -> ExecutionSpec:
-        if self.address is not None and self.backend != Backend.RAY:
-            raise ValueError(
-                "address applies to backend: ray only; set backend: ray or remove address"
-            )
-        return self
 
 
 class Recipe(RecipeSection):

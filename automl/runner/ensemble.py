@@ -115,7 +115,7 @@ def build_ensemble(
         ),
         row=LeaderboardRow(rank=0, trial=None, model=ENSEMBLE),
         oof={c.trial: c.predictions for c in candidates if c.trial in selection.weights},
-        folds=folds(table, split.train_rows, search.cv, search.seed),
+        folds=folds(table, split.train_rows, prepared.cv, search.seed),
     )
     describe_plan(plan, prepared, rows, selection.weights)
     leaderboard.add(plan.row)

@@ -28,6 +28,7 @@ from automl.runner.directory import (
 )
 from automl.runner.overrides import requested_budget
 from automl.runner.result import RunResult
+from automl.runner.splits import AUTO_FOLDS
 
 if TYPE_CHECKING:
     from automl.data import DataProfile
@@ -87,7 +88,7 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
     budget = Budget(
         time_budget=search.time_budget,
         n_trials=search.n_trials,
-        cv=search.cv,
+        cv=search.cv if isinstance(search.cv, int) else AUTO_FOLDS,  # auto: set once data is read
         requested=requested_budget(resolved),
         refits=ENSEMBLE_REFITS if ensemble else 2.0,
         extra=ENSEMBLE_SECONDS if ensemble else 0.0,

@@ -31,8 +31,9 @@ def with_overrides(
 
     from pydantic import ValidationError
 
+    from automl.recipe.execution import ExecutionSpec
     from automl.recipe.issues import IssueCollector
-    from automl.recipe.schema import ExecutionSpec, SearchSpec
+    from automl.recipe.schema import SearchSpec
 
     recipe = resolved.recipe
     search = recipe.search.model_dump(include=recipe.search.model_fields_set)

@@ -3,12 +3,13 @@ the metrics and models that fit the (possibly inferred) task."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import AutomlError, RecipeError, RecipeIssue
 from automl.records import Phase, RunSummary
-from automl.runner.splits import Split, holdout_split, test_split
+from automl.runner.splits import Split, cv_folds, holdout_split, test_split
 from automl.specs import ComponentKind, MetricSpec, Task
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ __all__ = [
     "profile_data",
     "read_data",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 def read_data(resolved: ResolvedRecipe, source: Any) -> pd.DataFrame:
@@ -59,7 +62,7 @@ def prepare_table(resolved: ResolvedRecipe, frame: pd.DataFrame) -> TrainingTabl
         frame,
         recipe.data.target,
         recipe.task,
-        cv=recipe.search.cv,
+        cv=cv_folds(recipe.search.cv, len(frame)),
         columns=recipe.data.columns,
         drop_duplicates=recipe.data.drop_duplicates,
     )
@@ -79,6 +82,8 @@ class Prepared:
     metric: MetricSpec
     metrics: list[MetricSpec]
     models: dict[str, ResolvedModel]
+    cv: int = 5
+    """Folds per trial (``search.cv``, ``auto`` resolved for the data's size)."""
     input_dtypes: dict[str, Any] = field(default_factory=dict)
     """Each feature column's dtype as the source read it, before type conversion: the model
     package declares these types to MLflow."""
@@ -135,9 +140,12 @@ def load_and_prepare(
             split = test_split(training_rows, len(table.target))
         else:
             split = holdout_split(table, recipe.data.holdout, recipe.search.seed)
+        cv = cv_folds(recipe.search.cv, len(frame))
         summary.data.update(
-            training_rows=len(split.train_rows), holdout_rows=len(split.holdout_rows)
+            training_rows=len(split.train_rows), holdout_rows=len(split.holdout_rows), cv_folds=cv
         )
+        budget.cv = cv
+        logger.info("Cross-validation: %d folds per trial (search.cv: %s)", cv, recipe.search.cv)
     input_dtypes = {name: frame[name].dtype for name in table.features.columns if name in frame}
     return Prepared(
         table=table,
@@ -145,6 +153,7 @@ def load_and_prepare(
         metric=metric,
         metrics=metrics,
         models=models,
+        cv=cv,
         input_dtypes=input_dtypes,
     )
 

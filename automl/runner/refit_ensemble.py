@@ -88,7 +88,7 @@ def _time_for(
     left = budget.remaining()
     if left is None:
         return True
-    cv = resolved.recipe.search.cv
+    cv = budget.cv  # the folds the trials ran (search.cv, auto resolved)
 
     def refit_seconds(of: LeaderboardRow) -> float:
         return (of.fit_time or 0.0) * cv / max(1, cv - 1)

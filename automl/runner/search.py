@@ -81,7 +81,7 @@ def _signature(resolved: ResolvedRecipe, prepared: Prepared, data_sha: str) -> d
         "task": prepared.table.task.value,
         "metric": prepared.metric.name,
         "models": sorted(prepared.models),
-        "cv": search.cv,
+        "cv": prepared.cv,
         "seed": search.seed,
         "holdout": resolved.recipe.data.holdout,
         "data": data_sha,
@@ -164,7 +164,7 @@ def run_search(
     data = SearchData(
         features=features,
         target=table.target[split.train_rows],
-        folds=folds(table, split.train_rows, search.cv, search.seed),
+        folds=folds(table, split.train_rows, prepared.cv, search.seed),
         task=table.task,
         classes=table.classes,
         kinds=table.kinds,
@@ -172,7 +172,8 @@ def run_search(
         metric=metric,
         metrics=metrics,
         seed=search.seed,
-        prune=search.pruner != "none",
+        # Fold reports let the driver prune, and stop a trial that would overrun the deadline.
+        prune=search.pruner != "none" or budget.time_budget is not None,
         keep_predictions=store.keep > 0,
     )
     study, resumed = open_study(
@@ -181,7 +182,7 @@ def run_search(
         storage=make_storage(files.layout.journal, search.storage),
         direction=prepared.metric.direction,
         sampler=make_sampler(search.sampler, search.seed),
-        pruner=make_pruner(search.pruner, search.cv),
+        pruner=make_pruner(search.pruner, prepared.cv),
         signature=_signature(resolved, prepared, files.summary.data["sha256"]),
         run_dir=files.layout.root,
     )
@@ -229,7 +230,7 @@ def run_search(
             on_trial=on_trial,
             on_predictions=on_predictions,
             scheduler=_scheduler(models, budget, prepared, search.seed),
-            folds=search.cv,
+            folds=prepared.cv,
         ).run()
     except BaseException:
         # Interrupted or failed: what finished so far stays visible (leaderboard, counts).
