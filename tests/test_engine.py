@@ -264,13 +264,13 @@ def _reserve(fit: float | None) -> float:
             id="every-trial-hangs",
         ),
         # The first trial to complete shows fits take 4 s: the refit needs more time than is
-        # left, so the search stops then and cancels the one running. (Trials 1 and 2, at 6 s a
-        # fold, were stopped after their first fold: they could not end before the deadline.)
+        # left, so the search stops then and cancels the other one. (Trial 1 is not stopped for
+        # time before it: until a trial completed, it may be the only chance.)
         pytest.param(
             by_number({0: Script(scores=[0.5, 0.5, 0.5], seconds=5.0)}, lambda job: good(job, 6.0)),
             False,
             15.0,
-            {3},
+            {1},
             id="slow-best-trial-moves-the-deadline",
         ),
     ],
@@ -396,6 +396,16 @@ def test_a_trial_that_cannot_end_before_the_deadline_is_stopped_after_a_fold(pru
     assert records[2].state is TrialState.COMPLETE
     # Only trials cut at the deadline itself are timed out; nothing else was stopped for time.
     assert [r.number for r in records.values() if r.state is TrialState.PRUNED] == [1]
+
+
+def test_no_trial_is_stopped_for_time_before_one_completed() -> None:
+    study = memory_study()
+    run = search(study, by_number({0: SLOW}), time_budget=30.0)
+
+    assert all(not prune for _, _, prune in run.executor.decisions)
+    (record,) = records_of(study)
+    assert record.failure is not None
+    assert record.failure.kind is FailureKind.TIMED_OUT  # cut at the deadline, as before
 
 
 def test_a_trial_budget_alone_never_stops_a_slow_trial() -> None:

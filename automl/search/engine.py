@@ -233,10 +233,10 @@ class Search:
         running.reported.add(event.step)
         prune = running.trial.should_prune()
         # A trial that cannot end before the deadline would be cut there: stop it now and free
-        # its slot for one that can.
-        if not prune and not self.budget.can_finish(
-            running.started, event.step + 1, self.folds, self._best_fit_time
-        ):
+        # its slot, once a trial completed (until then it may be the only chance).
+        done, best = event.step + 1, self._best_fit_time
+        late = not self.budget.can_finish(running.started, done, self.folds, best)
+        if not prune and self.progress.complete and late:
             running.out_of_time = prune = True
         self.executor.decide(event.number, prune=prune)
 
