@@ -53,6 +53,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"peers.py: error: {message} (see --help)\n")
 
 
+def _mapping(text: str) -> dict[str, Any]:
+    """A JSON object given on the command line."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("a JSON object is needed, such as '{\"search\": {}}'")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         description=(__doc__ or "").splitlines()[0],
@@ -75,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     add("--splits-dir", type=Path, default=DEFAULT_SPLITS, help="split files")
     add("--out", type=Path, default=None, help="CSV of every run, rewritten after each")
     add("--runs-dir", type=Path, default=None, help="folder for the temporary work folders")
+    add(
+        "--automl-recipe",
+        type=_mapping,
+        default={},
+        help='JSON merged into automl\'s recipe, e.g. \'{"search": {"pruner": "none"}}\'',
+    )
     return parser
 
 
@@ -147,6 +164,8 @@ def run_tool(
     command += ["--time-budget", f"{budget:g}", "--cpus", str(args.cpus), "--seed", str(seed)]
     command += ["--predictions", str(folder / "predictions.csv")]
     command += ["--info", str(folder / "info.json"), "--workdir", str(folder)]
+    if tool == "automl" and args.automl_recipe:
+        command += ["--recipe-extra", json.dumps(args.automl_recipe)]
     log, timeout = folder / "output.log", args.timeout_factor * budget
     with log.open("w", encoding="utf-8") as handle:
         started = time.monotonic()

@@ -283,6 +283,8 @@ def _tiny_suite(folder: Path, task: str = "binary") -> Path:
         (["--datasets", "nope"], r"unknown dataset\(s\): nope; known: tiny"),
         (["--from-csv", "missing.csv"], r"--from-csv: missing\.csv does not exist"),
         (["--seeds", "x"], r"argument --seeds: invalid int value: 'x'"),
+        (["--automl-recipe", "[1]"], r"--automl-recipe: a JSON object is needed"),
+        (["--automl-recipe", "{"], r"--automl-recipe: not JSON: Expecting property name"),
     ],
     ids=[
         "no-cpus",
@@ -294,6 +296,8 @@ def _tiny_suite(folder: Path, task: str = "binary") -> Path:
         "unknown-dataset",
         "missing-csv",
         "bad-seed",
+        "recipe-not-an-object",
+        "recipe-not-json",
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_code_2(
@@ -447,6 +451,8 @@ def test_automl_alone_on_a_tiny_dataset_and_a_peer_that_did_not_install(
     lines: list[str] = []
     argv = [str(suite), "--time-budget", "20", "--seeds", "0", "--cpus", "1", "--out", str(out)]
     argv += ["--tools", "automl", "flaml", "--splits-dir", str(tmp_path / "splits")]
+    # Merged into automl's recipe: one model and no ensemble, so the best model is known.
+    argv += ["--automl-recipe", '{"models": ["decision_tree"], "ensemble": {"enabled": false}}']
 
     code = peers.main(argv, out=lines.append)
 
@@ -457,8 +463,30 @@ def test_automl_alone_on_a_tiny_dataset_and_a_peer_that_did_not_install(
     automl = rows["automl"]
     assert automl["status"] == "ok", automl["error"]
     assert 0 < float(automl["test_score"]) < float(automl["constant_split"])  # beats the priors
-    assert automl["best_model"]
+    assert automl["best_model"] == "decision_tree"
     assert (
         0.5 < float(automl["wall_ratio"]) == pytest.approx(float(automl["wall_s"]) / 20, abs=1e-3)
     )
     assert any("flaml: NOT INSTALLED, the benchmark goes on without it" in line for line in lines)
+
+
+def test_the_automl_runner_merges_the_recipe_extra_section_by_section() -> None:
+    sys.path.insert(0, str(BENCHMARKS / "peer_runners"))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "automl_runner", BENCHMARKS / "peer_runners" / "automl_runner.py"
+        )
+        assert spec is not None
+        assert spec.loader is not None
+        runner = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(runner)
+    finally:
+        sys.path.remove(str(BENCHMARKS / "peer_runners"))
+    base = {"search": {"time_budget": 60, "seed": 0}, "metric": "rmse"}
+    extra = {"search": {"pruner": "none", "seed": 3}, "models": ["ridge"]}
+    assert runner.merged(base, extra) == {
+        "search": {"time_budget": 60, "seed": 3, "pruner": "none"},
+        "metric": "rmse",
+        "models": ["ridge"],
+    }
+    assert base == {"search": {"time_budget": 60, "seed": 0}, "metric": "rmse"}  # not changed

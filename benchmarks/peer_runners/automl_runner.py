@@ -4,21 +4,38 @@ cpus, every installed model), run by ``automl.run``; the packaged model predicts
 (``ModelPackage.predict_proba``: one column per class, in the package's class order).
 
 Run by ``benchmarks/peers.py`` with the project's own Python; the command line is
-:func:`runner_io.parse_args`, the same as the peers'.
+:func:`runner_io.parse_args`, the same as the peers', plus ``--recipe-extra JSON``: a mapping
+merged into the recipe (``peers.py --automl-recipe``), to compare automl's own settings.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from runner_io import parse_args, read_data, write_info, write_predictions
 
 
+def merged(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``extra`` merged in, section by section (``extra`` wins)."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args((__doc__ or "").splitlines()[0], argv)
+    own = argparse.ArgumentParser(add_help=False)
+    own.add_argument("--recipe-extra", type=json.loads, default={})
+    known, rest = own.parse_known_args(argv)
+    args = parse_args((__doc__ or "").splitlines()[0], rest)
     import automl
 
     _, _, test = read_data(args)
@@ -34,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "search": {"time_budget": args.time_budget, "seed": args.seed},
         "execution": {"workers": args.cpus},
     }
+    recipe = merged(recipe, known.recipe_extra)
     path = args.workdir / "recipe.yaml"
     path.write_text(json.dumps(recipe, indent=1), encoding="utf-8")  # JSON is YAML
     started = time.monotonic()
@@ -54,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "best_model": best.model if best is not None else None,
             "trials": finished.summary.trials.complete,
             "fit_s": round(fit_s, 2),
+            "recipe_extra": known.recipe_extra,
         },
     )
     return 0
