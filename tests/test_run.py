@@ -595,9 +595,8 @@ def test_a_trial_that_would_overrun_the_deadline_is_stopped_after_a_fold(
     assert result.leaderboard.rows[0].model == "logistic_regression"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("rows", "folds"), [(10_000, 3), (9_999, 5)])
-def test_cv_auto_takes_3_folds_from_10000_rows(tmp_path: Path, rows: int, folds: int) -> None:
+def _big_recipe(tmp_path: Path, rows: int, search: str = "{n_trials: 1}") -> Path:
+    """A regression recipe on ``rows`` rows of synthetic data, ridge only, no ensemble."""
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -607,13 +606,31 @@ def test_cv_auto_takes_3_folds_from_10000_rows(tmp_path: Path, rows: int, folds:
     recipe = tmp_path / "big.yaml"
     recipe.write_text(
         "name: big\ndata: {source: {type: csv, path: big.csv}, target: y, holdout: 0}\n"
-        "models: [ridge]\nsearch: {n_trials: 1}\nexecution: {workers: 1}\n"
+        f"models: [ridge]\nsearch: {search}\nexecution: {{workers: 1}}\n"
         "ensemble: {enabled: false}\n"
     )
-    result = run_recipe(recipe, tmp_path / "run")
+    return recipe
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("rows", "folds"), [(10_000, 3), (9_999, 5)])
+def test_cv_auto_takes_3_folds_from_10000_rows(tmp_path: Path, rows: int, folds: int) -> None:
+    result = run_recipe(_big_recipe(tmp_path, rows), tmp_path / "run")
     assert result.summary.data["cv_folds"] == folds
     summary = json.loads((result.run_dir / "run.json").read_text())
     assert summary["data"]["cv_folds"] == folds
     (trial,) = json.loads((result.run_dir / "trials.json").read_text())["trials"]
     assert trial["folds_done"] == folds
     assert len(trial["scores"]["rmse"]["folds"]) == folds
+
+
+@pytest.mark.slow
+def test_a_resumed_study_keeps_its_folds_under_cv_auto(tmp_path: Path) -> None:
+    # Started with 5 folds on 10,000 rows (where auto means 3), then resumed with cv: auto.
+    run_recipe(_big_recipe(tmp_path, 10_000, "{n_trials: 1, cv: 5}"), tmp_path / "run")
+    result = run_recipe(_big_recipe(tmp_path, 10_000, "{n_trials: 2}"), tmp_path / "run")
+
+    assert result.resumed
+    assert result.summary.data["cv_folds"] == 5
+    trials = json.loads((result.run_dir / "trials.json").read_text())["trials"]
+    assert [trial["folds_done"] for trial in trials] == [5, 5]

@@ -3,6 +3,7 @@ finished trial recorded in the run directory as it comes."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from automl.search import Executor, SearchModel, SearchProgress, SearchResult
     from automl.search.budget import Budget
     from automl.search.schedule import ModelScheduler
+
+logger = logging.getLogger(__name__)
 
 RESULTS_EVERY_SECONDS = 5.0
 """How often the search rewrites the run's results (trials, leaderboard, counts) as it goes."""
@@ -104,6 +107,17 @@ def _signature(resolved: ResolvedRecipe, prepared: Prepared, data_sha: str) -> d
     return signature
 
 
+def _stored_folds(storage: Any, study_name: str) -> int | None:
+    """The folds of an existing study's trials, or ``None`` when there is no such study."""
+    import optuna
+
+    try:
+        stored = optuna.load_study(study_name=study_name, storage=storage).user_attrs.get("cv")
+    except KeyError:
+        return None
+    return stored if isinstance(stored, int) and not isinstance(stored, bool) else None
+
+
 def record_results(
     files: RunFiles, study: optuna.Study, metric: str, metrics: list[str]
 ) -> Leaderboard:
@@ -161,6 +175,15 @@ def run_search(
     features = table.features.iloc[split.train_rows].reset_index(drop=True)
     from automl.runner.splits import folds
 
+    # In a shared database, runs of one recipe share (and resume) one study.
+    study_name = resolved.name if search.storage else STUDY_NAME
+    storage = make_storage(files.layout.journal, search.storage)
+    if search.cv == "auto":  # a resumed study keeps its folds (auto's rule may have changed)
+        stored = _stored_folds(storage, study_name)
+        if stored is not None and stored != prepared.cv:
+            logger.info("Cross-validation: %d folds, as when this study started", stored)
+            prepared.cv = budget.cv = files.summary.data["cv_folds"] = stored
+
     data = SearchData(
         features=features,
         target=table.target[split.train_rows],
@@ -177,9 +200,8 @@ def run_search(
         keep_predictions=store.keep > 0,
     )
     study, resumed = open_study(
-        # In a shared database, runs of one recipe share (and resume) one study.
-        study_name=resolved.name if search.storage else STUDY_NAME,
-        storage=make_storage(files.layout.journal, search.storage),
+        study_name=study_name,
+        storage=storage,
         direction=prepared.metric.direction,
         sampler=make_sampler(search.sampler, search.seed),
         pruner=make_pruner(search.pruner, prepared.cv),
