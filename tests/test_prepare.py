@@ -509,8 +509,20 @@ def test_pipeline_treats_infinities_as_missing_at_predict_time() -> None:
             r"rows than the 5 cross-validation folds need; it looks continuous: set task: "
             r"regression \(or auto\)",
         ),
+        (
+            "multiclass",
+            [0.5, 1.5, 2.5] * 60,
+            r"task is multiclass but the classes of target 'y' are numbers with a fraction "
+            r"\(0\.5, 1\.5, 2\.5\), which classifiers cannot take as labels; write them as text "
+            r"or whole numbers, or set task: regression",
+        ),
     ],
-    ids=["binary-continuous", "binary-three-labels", "multiclass-continuous"],
+    ids=[
+        "binary-continuous",
+        "binary-three-labels",
+        "multiclass-continuous",
+        "classes-with-a-fraction",
+    ],
 )
 def test_a_task_that_does_not_fit_the_target_names_the_fix(
     task: str, target: object, message: str

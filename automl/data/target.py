@@ -165,6 +165,13 @@ def target_values(
             f"{cv} cross-validation folds need ({detail}); lower search.cv, gather more rows, "
             "or merge rare classes"
         )
+    if values.dtype.kind == "f":  # 0.5, 1.5...: scikit-learn takes these for a continuous target
+        shown = ", ".join(map(repr, classes[:10])) + (", ..." if len(classes) > 10 else "")
+        raise DataError(
+            f"task is {task.value} but the classes of target {target!r} are numbers with a "
+            f"fraction ({shown}), which classifiers cannot take as labels; write them as text "
+            "or whole numbers, or set task: regression"
+        )
     return values, classes
 
 
