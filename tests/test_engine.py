@@ -785,3 +785,30 @@ def test_a_pruned_trial_has_the_same_record_in_the_hook_and_the_study() -> None:
     assert pruned[0].failure is not None
     assert pruned[0].failure.kind is FailureKind.PRUNED
     assert pruned == [r for r in records_of(study) if r.state is TrialState.PRUNED]
+
+
+def test_a_resume_with_another_signature_is_refused_and_says_what_changed(tmp_path: Path) -> None:
+    from automl import RecipeError
+
+    def reopen(signature: dict[str, Any]) -> None:
+        open_study(
+            storage=make_storage(tmp_path / "study.journal", None),
+            direction="maximize",
+            sampler=make_sampler("random", 0),
+            pruner=make_pruner("none", CV),
+            signature=signature,
+            run_dir=tmp_path,
+        )
+
+    reopen({"cv": 5, "seed": 0})
+    reopen({"cv": 5, "seed": 0, "grouped_folds": False})  # a missing flag reads as false
+    with pytest.raises(RecipeError) as caught:
+        reopen({"cv": 3, "seed": 0, "grouped_folds": True})
+    problems = [f"{issue.path}: {issue.message}" for issue in caught.value.issues]
+    assert problems == [
+        f"cv: was 5 when the run in {tmp_path} started, now 3; resuming would mix incomparable "
+        "trials: use a new --run-dir, or restore the recipe and data",
+        f"grouped_folds: is True now, and an earlier version of automl, which started the run in "
+        f"{tmp_path}, worked without it; resuming would mix incomparable trials: use a new "
+        "--run-dir, or restore the recipe and data",
+    ]

@@ -175,8 +175,14 @@ def open_study(
     issues = [
         RecipeIssue(
             key,
-            f"was {stored.get(key)!r} when the run in {run_dir} started, now {value!r}; "
-            "resuming would mix incomparable trials: use a new --run-dir, or restore the recipe and data",
+            (
+                f"was {stored[key]!r} when the run in {run_dir} started, now {value!r}"
+                if key in stored
+                else f"is {value!r} now, and an earlier version of automl, which started the "
+                f"run in {run_dir}, worked without it"
+            )
+            + "; resuming would mix incomparable trials: use a new --run-dir, or restore the "
+            "recipe and data",
         )
         for key, value in signature.items()
         if not _same(stored.get(key), value)
