@@ -170,11 +170,12 @@ def schedule_next(
 
     from automl.search.space import MODEL_PARAM
 
-    if study.get_trials(deepcopy=False, states=(OptunaState.WAITING,)):
+    trials = study.get_trials(deepcopy=False)
+    if any(trial.state == OptunaState.WAITING for trial in trials):
         return
     deadline = budget.search_deadline(best_fit_time)
     left = None if deadline is None else max(0.0, deadline - budget.clock())
-    model = scheduler.choose(len(study.get_trials(deepcopy=False)), left)
+    model = scheduler.choose(len(trials), left)
     if model is not None:
         study.enqueue_trial({MODEL_PARAM: model}, user_attrs={"scheduled": True})
 
