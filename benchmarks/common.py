@@ -75,6 +75,19 @@ def as_classes(values: Any, classes: Sequence[Any] | None, *, unknown_ok: bool =
 # -- fixed splits --------------------------------------------------------------------------------
 
 
+REPOSITORY = Path(__file__).resolve().parent.parent
+"""The project's root folder."""
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the project when it is inside it (result CSVs name no machine's
+    folders), else as given."""
+    try:
+        return str(path.resolve().relative_to(REPOSITORY))
+    except ValueError:
+        return str(path)
+
+
 def split_path(splits_dir: Path, dataset: str, seed: int) -> Path:
     """Where the test rows of ``dataset`` for ``seed`` are written down."""
     return splits_dir / f"{dataset}.seed{seed}.json"

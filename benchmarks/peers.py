@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
-from common import constant_score, fixed_split, read_labelled
+from common import constant_score, fixed_split, read_labelled, shown_path
 from peers_install import RUNNERS, TOOLS, InstallError, default_venvs_dir, ensure_installed
 from peers_report import print_report, read_csv, read_predictions, score_predictions, write_csv
 from suite import DEFAULT_SPLITS, SuiteError, load_suite, select
@@ -219,7 +219,7 @@ def run_split(
     truth = labels[test] if classes is not None else labels[test].astype(float)
     constant = constant_score(labels[train], truth, classes, metric, spec)
     base = {
-        "split_file": str(split),
+        "split_file": shown_path(split),
         "train_rows": len(train),
         "test_rows": len(test),
         "constant_split": constant,

@@ -52,6 +52,7 @@ from common import (
     read_labelled,
     run_recipe,
     score_package,
+    shown_path,
 )
 from suite_report import (
     ANCHORS,
@@ -185,7 +186,7 @@ def run_one(
     target = entry["target"]
     frame = read_labelled(suite_dir / entry["file"], target)
     train, test, path = fixed_split(entry, frame, frame[target].to_numpy(), seed, args.splits_dir)
-    row.update(train_rows=len(train), test_rows=len(test), split_file=str(path))
+    row.update(train_rows=len(train), test_rows=len(test), split_file=shown_path(path))
     metric = entry["metric"]
     spec = registry.get("metric", metric).spec
     with tempfile.TemporaryDirectory(prefix=f"suite-{entry['name']}-", dir=args.runs_dir) as tmp:

@@ -490,3 +490,12 @@ def test_the_automl_runner_merges_the_recipe_extra_section_by_section() -> None:
         "models": ["ridge"],
     }
     assert base == {"search": {"time_budget": 60, "seed": 0}, "metric": "rmse"}  # not changed
+
+
+def test_result_rows_name_split_files_relative_to_the_project(
+    peers: ModuleType, tmp_path: Path
+) -> None:
+    common = sys.modules["common"]
+    inside = BENCHMARKS / "splits" / "credit-g.seed0.json"
+    assert common.shown_path(inside) == "benchmarks/splits/credit-g.seed0.json"
+    assert common.shown_path(tmp_path / "x.json") == str(tmp_path / "x.json")
