@@ -197,7 +197,8 @@ class FakeExecutor(Executor):
             if self.report:
                 run.waiting, run.due = True, math.inf
                 value = statistics.fmean(script.scores[: run.folds])
-                return ReportEvent(number=number, step=run.folds - 1, value=value)
+                took = sum(script.duration(fold) for fold in range(run.folds))
+                return ReportEvent(number=number, step=run.folds - 1, value=value, seconds=took)
             run.due = self._next_due(run)
             return None
         if script.ending is Ending.DIED:

@@ -368,34 +368,54 @@ def test_pruning_stops_bad_trials_after_a_report(
 
 # -- a trial that would overrun the deadline ----------------------------------------------------
 
-SLOW = Script(scores=[0.9, 0.9, 0.9], seconds=10.0)
+SLOW = Script(scores=[0.9, 0.9, 0.9], seconds=20.0)
 
 
 @pytest.mark.parametrize("pruner", ["median", "none"])
 def test_a_trial_that_cannot_end_before_the_deadline_is_stopped_after_a_fold(pruner: str) -> None:
     study = memory_study(pruner=pruner)
-    # Trial 0 takes 3 s; trial 1's folds take 10 s each: after its first fold (at 13 s) the rest
-    # would end at 33 s, past the search deadline (30 s less the refit reserve).
-    run = search(study, by_number({1: SLOW}), time_budget=30.0)
+    # Trial 0 takes 3 s; trial 1's folds take 20 s each: after its first fold (at 23 s) the
+    # other two would end at 63 s, or 43 s at twice the pace: past the search deadline (40 s
+    # less the refit reserve).
+    run = search(study, by_number({1: SLOW}), time_budget=40.0)
 
     assert (1, 0, True) in run.executor.decisions
     records = {record.number: record for record in records_of(study)}
     slow = records[1]
-    assert slow.state is TrialState.PRUNED
-    assert slow.folds_done == 1
+    # Recorded like a trial cut at the deadline: not a verdict on its configuration, not
+    # counted, run again by a resume.
+    assert slow.state is TrialState.FAILED
     assert slow.failure is not None
-    assert slow.failure.kind is FailureKind.PRUNED
+    assert slow.failure.kind is FailureKind.TIMED_OUT
     assert slow.error == (
-        "stopped after 1 of 3 folds: at its pace the rest would not end before the search's "
-        "deadline"
+        "stopped after 1 of 3 folds: the rest would not end before the search's deadline, "
+        "even twice as fast"
     )
-    assert run.frozen(1).state == OptunaState.PRUNED
+    assert run.frozen(1).state == OptunaState.FAIL
+    assert run.frozen(1).user_attrs["interrupted"] is True
+    assert trial_counts(study).failed == 0
+    assert run.result is not None
+    assert run.result.failures == []
     # Its slot went to the next trial at once, which completed.
     submitted = {job.number: at for at, job in run.executor.submitted}
-    assert submitted[2] == pytest.approx(13.0)
+    assert submitted[2] == pytest.approx(23.0)
     assert records[2].state is TrialState.COMPLETE
-    # Only trials cut at the deadline itself are timed out; nothing else was stopped for time.
-    assert [r.number for r in records.values() if r.state is TrialState.PRUNED] == [1]
+
+
+def test_a_trial_that_can_end_at_twice_its_pace_goes_on() -> None:
+    # Folds of 10 s: after the first (13 s) the rest would end at 33 s at this pace, 23 s at
+    # twice it: before the deadline (30 s less the refit reserve), so the trial goes on; after
+    # the second (23 s) the last fold would end at 28 s even at twice the pace: stopped.
+    study = memory_study()
+    run = search(study, by_number({1: dataclasses.replace(SLOW, seconds=10.0)}), time_budget=30.0)
+
+    assert [(step, prune) for n, step, prune in run.executor.decisions if n == 1] == [
+        (0, False),
+        (1, True),
+    ]
+    (slow,) = [record for record in records_of(study) if record.number == 1]
+    assert slow.error is not None
+    assert slow.error.startswith("stopped after 2 of 3 folds")
 
 
 def test_no_trial_is_stopped_for_time_before_one_completed() -> None:
@@ -416,17 +436,16 @@ def test_a_trial_budget_alone_never_stops_a_slow_trial() -> None:
     assert run.numbers(OptunaState.COMPLETE) == {0, 1, 2}
 
 
-def test_can_finish_projects_the_pace_of_the_folds_run() -> None:
+def test_can_finish_allows_twice_the_pace_of_the_folds_run() -> None:
     clock = FakeClock(10.0)
     budget = Budget(time_budget=20.0, cv=CV, clock=clock, started=0.0)
     deadline = budget.search_deadline(None)
     assert deadline is not None
-    # Started at 8 s, one fold done at 10 s: 2 s per fold, 2 folds left -> ends at 14 s.
-    assert budget.can_finish(8.0, 1, 3, None) is (14.0 <= deadline)
-    assert budget.can_finish(4.0, 1, 3, None) is False  # 6 s per fold: ends at 22 s
-    assert budget.can_finish(4.0, 3, 3, None) is True  # every fold done
-    assert budget.can_finish(4.0, 0, 3, None) is True  # no fold ended yet: no pace to judge
-    assert Budget(n_trials=5, clock=clock).can_finish(0.0, 1, 1000, None) is True
+    left = deadline - 10.0
+    assert budget.can_finish(left, 2, None) is True  # 2 folds at twice the pace: just in time
+    assert budget.can_finish(left * 1.01, 2, None) is False
+    assert budget.can_finish(1000.0, 0, None) is True  # every fold done
+    assert Budget(n_trials=5, clock=clock).can_finish(1000.0, 1000, None) is True
 
 
 # -- a dead worker is retried once ---------------------------------------------------------------
@@ -808,7 +827,7 @@ def test_a_resume_with_another_signature_is_refused_and_says_what_changed(tmp_pa
     assert problems == [
         f"cv: was 5 when the run in {tmp_path} started, now 3; resuming would mix incomparable "
         "trials: use a new --run-dir, or restore the recipe and data",
-        f"grouped_folds: is True now, and an earlier version of automl, which started the run in "
-        f"{tmp_path}, worked without it; resuming would mix incomparable trials: use a new "
-        "--run-dir, or restore the recipe and data",
+        f"grouped_folds: is True now, and the study of the run in {tmp_path} does not record it "
+        "(an earlier version of automl started that run); resuming would mix incomparable "
+        "trials: use a new --run-dir, or restore the recipe and data",
     ]

@@ -17,10 +17,13 @@ from typing import Any
 
 from automl.records import BudgetRecord
 
-__all__ = ["PACKAGE_SECONDS", "Budget", "process_started"]
+__all__ = ["PACKAGE_SECONDS", "TIME_STOP_SLACK", "Budget", "process_started"]
 
 PACKAGE_SECONDS = 1.5
 """Seconds kept before the deadline for writing the package and the leaderboard."""
+TIME_STOP_SLACK = 2.0
+"""A trial is stopped for time only if it would miss the search's deadline even this many times
+faster than its folds ran so far."""
 
 
 def process_started() -> float:
@@ -110,21 +113,18 @@ class Budget:
         deadline = self.deadline
         return None if deadline is None else deadline - self.reserve(best_fit_time)
 
-    def can_finish(
-        self, started: float, folds_done: int, folds: int, best_fit_time: float | None
-    ) -> bool:
-        """Whether a trial that started at clock value ``started`` and has run ``folds_done``
-        of its ``folds`` folds will end before the search's deadline, at the pace it kept so far.
+    def can_finish(self, fold_seconds: float, folds_left: int, best_fit_time: float | None) -> bool:
+        """Whether a trial whose folds took ``fold_seconds`` each so far, with ``folds_left`` to
+        go, can end before the search's deadline even at :data:`TIME_STOP_SLACK` times its pace
+        (a first fold also pays one-time costs: a library's import, a worker's warm-up).
 
-        Always true without a time budget or before a fold ended: a trial budget alone never
-        stops a trial for time, so such searches repeat exactly.
+        Always true without a time budget: a trial budget alone never stops a trial for time,
+        so such searches repeat exactly.
         """
         deadline = self.search_deadline(best_fit_time)
-        if deadline is None or folds_done <= 0:
+        if deadline is None or folds_left <= 0:
             return True
-        now = self.clock()
-        per_fold = max(0.0, now - started) / folds_done
-        return now + per_fold * max(0, folds - folds_done) <= deadline
+        return self.clock() + fold_seconds * folds_left / TIME_STOP_SLACK <= deadline
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:

@@ -26,12 +26,12 @@ from automl.search.trials import (
     RETRIED,
     failures,
     log_trial,
-    out_of_time,
     record_from_outcome,
     report_remaining,
+    stopped_for_time,
     store_record,
-    store_unfinished,
     tell_failed,
+    tell_unfinished,
     trial_counts,
 )
 from automl.specs import Task
@@ -234,9 +234,10 @@ class Search:
         prune = running.trial.should_prune()
         # A trial that cannot end before the deadline would be cut there: stop it now and free
         # its slot, once a trial completed (until then it may be the only chance).
-        done, best = event.step + 1, self._best_fit_time
-        late = not self.budget.can_finish(running.started, done, self.folds, best)
-        if not prune and self.progress.complete and late:
+        done = event.step + 1
+        took = self.budget.clock() - running.started if event.seconds is None else event.seconds
+        late = not self.budget.can_finish(took / done, self.folds - done, self._best_fit_time)
+        if not (prune or self.deterministic) and self.progress.complete and late:
             running.out_of_time = prune = True
         self.executor.decide(event.number, prune=prune)
 
@@ -256,9 +257,14 @@ class Search:
         # _abandon, never RUNNING in the study.
         running = self.pending[outcome.number]
         trial = running.trial
-        report_remaining(running.trial, running.reported, outcome.scores.get(self.metric, []))
         if running.out_of_time and outcome.state is TrialState.PRUNED:
-            outcome.failure = out_of_time(len(outcome.fit_times), self.folds)
+            # Stopped for time, like a trial cut at the deadline: not counted, run on resume.
+            how = stopped_for_time(outcome, running.model, self.folds, self.scheduler)
+            tell_unfinished(self.study, trial, running.model, running.params, *how, logger)
+            self.pending.pop(outcome.number)
+            self._emit()
+            return
+        report_remaining(running.trial, running.reported, outcome.scores.get(self.metric, []))
         retry_of = trial.user_attrs.get("retry_of")
         record = record_from_outcome(
             outcome, running.model, running.params, self.metric, retry_of=retry_of
@@ -288,22 +294,17 @@ class Search:
 
     def _abandon(self, kind: FailureKind, reason: str) -> None:
         """Cancel running trials and record them as unfinished (a resume runs them again)."""
-        from optuna.trial import TrialState as OptunaState
-
         # Outcomes that deterministic mode held back are finished trials: record them first.
         for number in sorted(self.buffered):
             if number in self.pending:
                 self._finish(self.buffered[number])
         self.buffered.clear()
-        if not self.pending:
-            return
-        self.executor.cancel(set(self.pending))
+        if self.pending:
+            self.executor.cancel(set(self.pending))
         told = {t.number for t in self.study.get_trials(deepcopy=False) if t.state.is_finished()}
         for number, running in sorted(self.pending.items()):
-            if number in told:  # interrupted right after its tell: already recorded
-                continue
-            store_unfinished(running.trial, running.model, running.params, kind, reason)
-            self.study.tell(running.trial, state=OptunaState.FAIL)
-            logger.info("Trial %d (%s): %s", number, running.model, reason)
+            if number not in told:  # else interrupted right after its tell: already recorded
+                tell_unfinished(
+                    self.study, running.trial, running.model, running.params, kind, reason, logger
+                )
         self.pending.clear()
-        self.buffered.clear()

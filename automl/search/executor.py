@@ -51,6 +51,8 @@ class ReportEvent:
     number: int
     step: int
     value: float
+    seconds: float | None = None
+    """Seconds the trial's folds took so far (fit and predict, timed in the worker)."""
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,8 @@ def _worker_main(connection: Connection) -> None:
             return
         job: TrialJob = message[1]
 
-        def report(step: int, value: float, number: int = job.number) -> bool:
-            connection.send(("report", (number, step, value)))
+        def report(step: int, value: float, seconds: float, number: int = job.number) -> bool:
+            connection.send(("report", (number, step, value, seconds)))
             answer = connection.recv()
             return bool(answer[1])
 

@@ -175,7 +175,9 @@ class RayExecutor(Executor):
             return TrialOutcome.failed(number, FailureKind.WORKER_DIED, reason)
         if isinstance(item, FoldReport):
             submitted.report = item
-            return ReportEvent(number=number, step=item.step, value=item.value)
+            return ReportEvent(
+                number=number, step=item.step, value=item.value, seconds=item.seconds
+            )
         return item
 
     def _fetch(

@@ -178,8 +178,8 @@ def open_study(
             (
                 f"was {stored[key]!r} when the run in {run_dir} started, now {value!r}"
                 if key in stored
-                else f"is {value!r} now, and an earlier version of automl, which started the "
-                f"run in {run_dir}, worked without it"
+                else f"is {value!r} now, and the study of the run in {run_dir} does not record "
+                "it (an earlier version of automl started that run)"
             )
             + "; resuming would mix incomparable trials: use a new --run-dir, or restore the "
             "recipe and data",

@@ -120,6 +120,11 @@ class FoldReport:
     value: float
     partial: TrialOutcome
 
+    @property
+    def seconds(self) -> float:
+        """Seconds the trial's folds took so far, fitting and predicting, timed in the worker."""
+        return math.fsum(self.partial.fit_times) + math.fsum(self.partial.predict_times)
+
 
 TrialSteps = Generator[FoldReport, bool, TrialOutcome]
 """A trial as a generator: it yields a report, receives whether to stop, returns the outcome."""
@@ -130,7 +135,7 @@ def run_trial(
     data: SearchData,
     model: ModelSpec,
     metrics: Mapping[str, MetricSpec],
-    report: Callable[[int, float], bool],
+    report: Callable[[int, float, float], bool],
 ) -> TrialOutcome:
     """Cross-validate ``job`` on ``data``.
 
@@ -139,8 +144,9 @@ def run_trial(
         data: The training data and folds.
         model: The model's record.
         metrics: Every metric to compute, by name (the primary one included).
-        report: Called with ``(fold_index, running_mean_of_primary)`` after each fold but the
-            last, when the search prunes; returns True when the trial should stop (PRUNED).
+        report: Called with ``(fold_index, running_mean_of_primary, seconds_so_far)`` after
+            each fold but the last, when the driver may stop trials (``data.prune``); returns
+            True when the trial should stop (PRUNED).
 
     Returns:
         The outcome. A trial that raises is FAILED with the error as its reason.
@@ -150,7 +156,7 @@ def run_trial(
         request = next(steps)
         while True:
             try:
-                stop = report(request.step, request.value)
+                stop = report(request.step, request.value, request.seconds)
             except Exception as exc:  # the trial's own handlers decide (pruned or failed)
                 request = steps.throw(exc)
             else:

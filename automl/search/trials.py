@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import optuna
     from optuna.trial import FrozenTrial
 
+    from automl.search.schedule import ModelScheduler
     from automl.search.trial import TrialOutcome
 
 __all__ = [
@@ -35,14 +36,15 @@ __all__ = [
     "failures",
     "log_trial",
     "most_common_failure",
-    "out_of_time",
     "record_from_outcome",
     "record_of",
     "records_of",
     "report_remaining",
+    "stopped_for_time",
     "store_record",
     "store_unfinished",
     "tell_failed",
+    "tell_unfinished",
     "trial_counts",
 ]
 
@@ -110,15 +112,39 @@ def store_unfinished(
     trial.set_user_attr("failure", TrialFailure(kind, message).to_dict())
 
 
+def tell_unfinished(
+    study: optuna.Study,
+    trial: optuna.Trial,
+    model: str,
+    params: Mapping[str, Any],
+    kind: FailureKind,
+    message: str,
+    log: logging.Logger,
+) -> None:
+    """Record a trial cut short by the run (:func:`store_unfinished`), tell the study it
+    failed, and say why on ``log``."""
+    from optuna.trial import TrialState as OptunaState
+
+    store_unfinished(trial, model, params, kind, message)
+    study.tell(trial, state=OptunaState.FAIL)
+    log.info("Trial %d (%s): %s", trial.number, model, message)
+
+
 _PRUNED = TrialFailure(FailureKind.PRUNED, "stopped early by the pruner")
 
 
-def out_of_time(folds_done: int, folds: int) -> TrialFailure:
-    """Why a trial was stopped because its remaining folds would not end before the deadline."""
-    return TrialFailure(
-        FailureKind.PRUNED,
-        f"stopped after {folds_done} of {folds} folds: at its pace the rest would not end "
-        "before the search's deadline",
+def stopped_for_time(
+    outcome: TrialOutcome, model: str, folds: int, scheduler: ModelScheduler | None
+) -> tuple[FailureKind, str]:
+    """How a trial stopped because its remaining folds would not end before the deadline is
+    recorded (as one cut at the deadline: timed out); the scheduler learns how slow it was."""
+    done = len(outcome.fit_times)
+    if scheduler is not None and done:
+        seconds = (math.fsum(outcome.fit_times) + math.fsum(outcome.predict_times)) / done
+        scheduler.observe(model, None, seconds * folds)
+    return FailureKind.TIMED_OUT, (
+        f"stopped after {done} of {folds} folds: the rest would not end before the search's "
+        "deadline, even twice as fast"
     )
 
 
