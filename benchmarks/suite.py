@@ -271,7 +271,12 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="execution.workers (default: auto = all CPUs)"
     )
     parser.add_argument("--n-trials", type=int, default=None, help="also cap the trials per run")
-    parser.add_argument("--cv", type=int, default=5, help="search.cv folds")
+    parser.add_argument(
+        "--cv",
+        type=lambda text: text if text == "auto" else int(text),
+        default="auto",
+        help="search.cv: folds, or auto (the recipe default)",
+    )
     parser.add_argument(
         "--models", nargs="+", default=None, help="model names (default: every installed model)"
     )

@@ -72,7 +72,7 @@ def test_core_dependencies_leave_out_every_plugin_library() -> None:
     ("extra", "expected"),
     [
         ("lightgbm", {"lightgbm"}),
-        ("xgboost", {"xgboost"}),
+        ("xgboost", {"xgboost-cpu", "xgboost"}),  # the CPU build where it exists, else xgboost
         ("catboost", {"catboost"}),
         ("torch", {"torch"}),
         ("ray", {"ray"}),
@@ -84,6 +84,21 @@ def test_core_dependencies_leave_out_every_plugin_library() -> None:
 )
 def test_each_extra_installs_its_library(extra: str, expected: set[str]) -> None:
     assert _names(EXTRAS[extra]) == expected
+
+
+def test_xgboost_is_the_cpu_build_on_linux_and_windows() -> None:
+    from packaging.requirements import Requirement
+
+    chosen = {
+        platform: {
+            Requirement(text).name
+            for text in EXTRAS["xgboost"]
+            if Requirement(text).marker is None
+            or Requirement(text).marker.evaluate({"sys_platform": platform})  # type: ignore[union-attr]
+        }
+        for platform in ("linux", "win32", "darwin")
+    }
+    assert chosen == {"linux": {"xgboost-cpu"}, "win32": {"xgboost-cpu"}, "darwin": {"xgboost"}}
 
 
 def test_torch_is_pinned_and_test_builds_on_all() -> None:

@@ -487,7 +487,7 @@ def test_recipe_models_are_immutable(registry: PluginRegistry) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("auto", "auto"), ("2", 2), ("50", 50), ('"7"', 7)]
+    ("value", "expected"), [("auto", "auto"), ("2", 2), ("50", 50), ('"7"', 7), ("5.0", 5)]
 )
 def test_cv_takes_auto_or_a_whole_number(value: str, expected: object) -> None:
     from automl.recipe import parse_recipe

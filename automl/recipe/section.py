@@ -20,7 +20,8 @@ def auto_or_whole(value: Any, name: str, low: int, high: int | None = None) -> i
     digits counts, as ``${ENV}`` interpolation gives one); a ``ValueError`` says the rule."""
     if value == "auto":
         return "auto"
-    if isinstance(value, str) and value.strip().isdigit():
+    digits = isinstance(value, str) and value.strip().isdigit()
+    if digits or (isinstance(value, float) and value.is_integer()):  # "5" from ${ENV}, or 5.0
         value = int(value)
     bounded = isinstance(value, int) and value >= low and (high is None or value <= high)
     if isinstance(value, bool) or not bounded:
