@@ -319,3 +319,24 @@ def test_requires_is_kept_as_a_tuple() -> None:
         requires=["json"],  # type: ignore[arg-type]
     )
     assert spec.requires == ("json",)
+
+
+def test_run_versions_find_a_library_installed_under_another_distribution_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.metadata
+
+    from automl.runner import flow
+
+    real = importlib.metadata.version
+
+    def version(name: str) -> str:
+        if name == "xgboost":  # as on Linux, where the extra installs xgboost-cpu
+            raise importlib.metadata.PackageNotFoundError(name)
+        return "9.9.9" if name == "xgboost-cpu" else real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    monkeypatch.setattr(
+        importlib.metadata, "packages_distributions", lambda: {"xgboost": ["xgboost-cpu"]}
+    )
+    assert flow.versions()["xgboost"] == "9.9.9"
