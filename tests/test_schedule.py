@@ -76,6 +76,16 @@ def test_observe_scales_a_pruned_trial_to_a_whole_one() -> None:
     scheduler = _scheduler(m=1.0)
     outcome = TrialOutcome(number=0, state=TrialState.PRUNED, fit_times=[1.0], predict_times=[0.5])
     record = TrialRecord(number=0, state=TrialState.PRUNED, model="m")
-    observe(scheduler, record, outcome, folds=5)
+    observe(scheduler, "m", outcome, folds=5, record=record)
     assert scheduler.families["m"].seconds == [7.5]
     assert scheduler.families["m"].best is None
+
+
+def test_a_trial_stopped_for_time_tells_its_pace_but_is_no_failure() -> None:
+    scheduler = _scheduler(m=1.0)
+    outcome = TrialOutcome(number=0, state=TrialState.PRUNED, fit_times=[2.0], predict_times=[1.0])
+    for _ in range(3):
+        observe(scheduler, "m", outcome, folds=3)
+    assert scheduler.families["m"].seconds == [9.0, 9.0, 9.0]
+    assert scheduler.families["m"].failed == 0
+    observe(None, "m", outcome, folds=3)  # no scheduler (a trial budget): nothing to tell

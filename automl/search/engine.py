@@ -53,7 +53,6 @@ class _Running:
     model: str
     params: dict[str, Any]
     reported: set[int] = field(default_factory=set)
-    started: float = 0.0
     out_of_time: bool = False  # stopped because its remaining folds would miss the deadline
 
 
@@ -218,9 +217,7 @@ class Search:
                 )
                 continue
             trial.set_user_attr(DRIVER, self.driver)
-            self.pending[trial.number] = _Running(
-                trial=trial, model=model, params=params, started=self.budget.clock()
-            )
+            self.pending[trial.number] = _Running(trial=trial, model=model, params=params)
             self.executor.submit(TrialJob(number=trial.number, model=model, params=params))
         self._emit()
 
@@ -235,8 +232,9 @@ class Search:
         # A trial that cannot end before the deadline would be cut there: stop it now and free
         # its slot, once a trial completed (until then it may be the only chance).
         done = event.step + 1
-        took = self.budget.clock() - running.started if event.seconds is None else event.seconds
-        late = not self.budget.can_finish(took / done, self.folds - done, self._best_fit_time)
+        late = not self.budget.can_finish(
+            event.seconds / done, self.folds - done, self._best_fit_time
+        )
         if not (prune or self.deterministic) and self.progress.complete and late:
             running.out_of_time = prune = True
         self.executor.decide(event.number, prune=prune)
@@ -259,8 +257,9 @@ class Search:
         trial = running.trial
         if running.out_of_time and outcome.state is TrialState.PRUNED:
             # Stopped for time, like a trial cut at the deadline: not counted, run on resume.
-            how = stopped_for_time(outcome, running.model, self.folds, self.scheduler)
+            how = stopped_for_time(len(outcome.fit_times), self.folds)
             tell_unfinished(self.study, trial, running.model, running.params, *how, logger)
+            observe(self.scheduler, running.model, outcome, self.folds)  # its pace only
             self.pending.pop(outcome.number)
             self._emit()
             return
@@ -271,8 +270,7 @@ class Search:
         )
         store_record(trial, record)
         log_trial(record, self.metric, logger)  # the command line shows this logger's lines
-        if self.scheduler is not None:
-            observe(self.scheduler, record, outcome, self.folds)
+        observe(self.scheduler, running.model, outcome, self.folds, record)
         if record.state is TrialState.COMPLETE:
             self.study.tell(trial, record.value)
             self.progress.complete += 1

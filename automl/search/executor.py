@@ -51,7 +51,7 @@ class ReportEvent:
     number: int
     step: int
     value: float
-    seconds: float | None = None
+    seconds: float
     """Seconds the trial's folds took so far (fit and predict, timed in the worker)."""
 
 

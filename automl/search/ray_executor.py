@@ -175,9 +175,7 @@ class RayExecutor(Executor):
             return TrialOutcome.failed(number, FailureKind.WORKER_DIED, reason)
         if isinstance(item, FoldReport):
             submitted.report = item
-            return ReportEvent(
-                number=number, step=item.step, value=item.value, seconds=item.seconds
-            )
+            return ReportEvent(number, item.step, item.value, seconds=item.partial.seconds)
         return item
 
     def _fetch(

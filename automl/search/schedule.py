@@ -150,15 +150,22 @@ class ModelScheduler:
 
 
 def observe(
-    scheduler: ModelScheduler, record: TrialRecord, outcome: TrialOutcome, folds: int
+    scheduler: ModelScheduler | None,
+    model: str,
+    outcome: TrialOutcome,
+    folds: int,
+    record: TrialRecord | None = None,
 ) -> None:
-    """Tell ``scheduler`` about a finished trial: its score, and the seconds a whole trial of
-    its model takes (a pruned trial's folds scaled to ``folds``)."""
-    spent = sum(outcome.fit_times) + sum(outcome.predict_times)
+    """Tell ``scheduler`` (if any) about a finished trial of ``model``: its score and whether it
+    failed (from ``record``; without one the trial was stopped for time: only its pace counts),
+    and the seconds a whole trial takes (a pruned or stopped trial's folds scaled to ``folds``)."""
+    if scheduler is None:
+        return
     done = len(outcome.fit_times)
-    seconds = spent / done * folds if done else None
-    value = record.value if record.state is TrialState.COMPLETE else None
-    scheduler.observe(record.model, value, seconds, failed=record.state is TrialState.FAILED)
+    seconds = outcome.seconds / done * folds if done else None
+    state = None if record is None else record.state
+    value = record.value if record is not None and state is TrialState.COMPLETE else None
+    scheduler.observe(model, value, seconds, failed=state is TrialState.FAILED)
 
 
 def schedule_next(

@@ -92,6 +92,11 @@ class TrialOutcome:
         return cls(number=number, state=TrialState.FAILED, failure=TrialFailure(kind, message))
 
     @property
+    def seconds(self) -> float:
+        """Seconds its folds took, fitting and predicting, timed in the worker."""
+        return math.fsum(self.fit_times) + math.fsum(self.predict_times)
+
+    @property
     def error(self) -> str | None:
         """The failure message, if the trial failed."""
         return self.failure.message if self.failure is not None else None
@@ -119,11 +124,6 @@ class FoldReport:
     step: int
     value: float
     partial: TrialOutcome
-
-    @property
-    def seconds(self) -> float:
-        """Seconds the trial's folds took so far, fitting and predicting, timed in the worker."""
-        return math.fsum(self.partial.fit_times) + math.fsum(self.partial.predict_times)
 
 
 TrialSteps = Generator[FoldReport, bool, TrialOutcome]
@@ -156,7 +156,7 @@ def run_trial(
         request = next(steps)
         while True:
             try:
-                stop = report(request.step, request.value, request.seconds)
+                stop = report(request.step, request.value, request.partial.seconds)
             except Exception as exc:  # the trial's own handlers decide (pruned or failed)
                 request = steps.throw(exc)
             else:

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     import optuna
     from optuna.trial import FrozenTrial
 
-    from automl.search.schedule import ModelScheduler
     from automl.search.trial import TrialOutcome
 
 __all__ = [
@@ -133,18 +132,12 @@ def tell_unfinished(
 _PRUNED = TrialFailure(FailureKind.PRUNED, "stopped early by the pruner")
 
 
-def stopped_for_time(
-    outcome: TrialOutcome, model: str, folds: int, scheduler: ModelScheduler | None
-) -> tuple[FailureKind, str]:
+def stopped_for_time(folds_done: int, folds: int) -> tuple[FailureKind, str]:
     """How a trial stopped because its remaining folds would not end before the deadline is
-    recorded (as one cut at the deadline: timed out); the scheduler learns how slow it was."""
-    done = len(outcome.fit_times)
-    if scheduler is not None and done:
-        seconds = (math.fsum(outcome.fit_times) + math.fsum(outcome.predict_times)) / done
-        scheduler.observe(model, None, seconds * folds)
+    recorded: as one cut at the deadline (timed out), with why."""
     return FailureKind.TIMED_OUT, (
-        f"stopped after {done} of {folds} folds: the rest would not end before the search's "
-        "deadline, even twice as fast"
+        f"stopped after {folds_done} of {folds} folds: the rest would not end before the "
+        "search's deadline, even twice as fast"
     )
 
 
