@@ -809,7 +809,7 @@ def test_a_pruned_trial_has_the_same_record_in_the_hook_and_the_study() -> None:
 def test_a_resume_with_another_signature_is_refused_and_says_what_changed(tmp_path: Path) -> None:
     from automl import RecipeError
 
-    def reopen(signature: dict[str, Any]) -> None:
+    def reopen(signature: dict[str, Any], kept: tuple[str, ...] = ()) -> None:
         open_study(
             storage=make_storage(tmp_path / "study.journal", None),
             direction="maximize",
@@ -817,10 +817,12 @@ def test_a_resume_with_another_signature_is_refused_and_says_what_changed(tmp_pa
             pruner=make_pruner("none", CV),
             signature=signature,
             run_dir=tmp_path,
+            kept=kept,
         )
 
     reopen({"cv": 5, "seed": 0})
     reopen({"cv": 5, "seed": 0, "grouped_folds": False})  # a missing flag reads as false
+    reopen({"cv": 3, "seed": 0}, kept=("cv",))  # cv: auto keeps the study's folds
     with pytest.raises(RecipeError) as caught:
         reopen({"cv": 3, "seed": 0, "grouped_folds": True})
     problems = [f"{issue.path}: {issue.message}" for issue in caught.value.issues]

@@ -107,17 +107,6 @@ def _signature(resolved: ResolvedRecipe, prepared: Prepared, data_sha: str) -> d
     return signature
 
 
-def _stored_folds(storage: Any, study_name: str) -> int | None:
-    """The folds of an existing study's trials, or ``None`` when there is no such study."""
-    import optuna
-
-    try:
-        stored = optuna.load_study(study_name=study_name, storage=storage).user_attrs.get("cv")
-    except KeyError:
-        return None
-    return stored if isinstance(stored, int) and not isinstance(stored, bool) else None
-
-
 def record_results(
     files: RunFiles, study: optuna.Study, metric: str, metrics: list[str]
 ) -> Leaderboard:
@@ -175,15 +164,22 @@ def run_search(
     features = table.features.iloc[split.train_rows].reset_index(drop=True)
     from automl.runner.splits import folds
 
-    # In a shared database, runs of one recipe share (and resume) one study.
-    study_name = resolved.name if search.storage else STUDY_NAME
-    storage = make_storage(files.layout.journal, search.storage)
-    if search.cv == "auto":  # a resumed study keeps its folds (auto's rule may have changed)
-        stored = _stored_folds(storage, study_name)
-        if stored is not None and stored != prepared.cv:
-            logger.info("Cross-validation: %d folds, as when this study started", stored)
-            prepared.cv = budget.cv = files.summary.data["cv_folds"] = stored
-
+    study, resumed = open_study(
+        # In a shared database, runs of one recipe share (and resume) one study.
+        study_name=resolved.name if search.storage else STUDY_NAME,
+        storage=make_storage(files.layout.journal, search.storage),
+        direction=prepared.metric.direction,
+        sampler=make_sampler(search.sampler, search.seed),
+        pruner=make_pruner(search.pruner, prepared.cv),
+        signature=_signature(resolved, prepared, files.summary.data["sha256"]),
+        run_dir=files.layout.root,
+        kept=("cv",) if search.cv == "auto" else (),  # auto's rule may have changed since
+    )
+    stored = study.user_attrs.get("cv")
+    if resumed and isinstance(stored, int) and stored != prepared.cv:
+        logger.info("Cross-validation: %d folds, as when this study started", stored)
+        prepared.cv = budget.cv = files.summary.data["cv_folds"] = stored
+        study.pruner = make_pruner(search.pruner, stored)
     data = SearchData(
         features=features,
         target=table.target[split.train_rows],
@@ -198,15 +194,6 @@ def run_search(
         # Fold reports let the driver prune, and stop a trial that would overrun the deadline.
         prune=search.pruner != "none" or budget.time_budget is not None,
         keep_predictions=store.keep > 0,
-    )
-    study, resumed = open_study(
-        study_name=study_name,
-        storage=storage,
-        direction=prepared.metric.direction,
-        sampler=make_sampler(search.sampler, search.seed),
-        pruner=make_pruner(search.pruner, prepared.cv),
-        signature=_signature(resolved, prepared, files.summary.data["sha256"]),
-        run_dir=files.layout.root,
     )
     files.activate()  # the study accepted this recipe: the run owns the directory's files now
     store.start(data.target, split.train_rows, split.holdout_rows)

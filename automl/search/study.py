@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,8 +144,12 @@ def open_study(
     signature: Mapping[str, Any],
     run_dir: Path,
     study_name: str = STUDY_NAME,
+    kept: Collection[str] = (),
 ) -> tuple[optuna.Study, bool]:
     """Load the run's study, or create it.
+
+    Signature keys in ``kept`` are not compared: a resumed study keeps its own value (read it
+    from ``study.user_attrs``), as for folds the recipe leaves to ``auto``.
 
     Returns:
         The study, and whether it was resumed.
@@ -185,7 +189,7 @@ def open_study(
             "recipe and data",
         )
         for key, value in signature.items()
-        if not _same(stored.get(key), value)
+        if key not in kept and not _same(stored.get(key), value)
     ]
     if issues:
         raise RecipeError(f"{run_dir} (resume)", issues)
