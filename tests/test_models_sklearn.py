@@ -160,6 +160,30 @@ def test_factories_use_the_seed_and_single_jobs() -> None:
     assert "class_weight" not in build("extra_trees", Task.REGRESSION).get_params()
 
 
+@pytest.mark.parametrize("name", ["random_forest", "extra_trees"])
+def test_forests_default_to_the_tasks_features_per_split(name: str) -> None:
+    """'sqrt' of the features for classification, all of them for regression (scikit-learn's
+    defaults; 'sqrt' loses much accuracy on regression), and the default is a searched choice."""
+    assert build(name, Task.BINARY).max_features == "sqrt"
+    assert build(name, Task.MULTICLASS).max_features == "sqrt"
+    assert build(name, Task.REGRESSION).max_features == 1.0
+    assert build(name, Task.REGRESSION, max_features=0.5).max_features == 0.5
+    assert build(name, Task.REGRESSION, max_features="sqrt").max_features == "sqrt"
+    assert SPECS[name].params().max_features is None
+
+    class Recorder:
+        def suggest_int(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def suggest_categorical(self, param: str, choices: list[Any]) -> None:
+            if param == "max_features":
+                self.choices = choices
+
+    recorder = Recorder()
+    SPECS[name].search_space(recorder, Task.REGRESSION)  # type: ignore[misc, arg-type]
+    assert None in recorder.choices
+
+
 def test_tiny_training_sets_still_fit() -> None:
     """Early stopping, calibration folds and k are adapted to very few rows."""
     x, y = labelled_data(["a", "b", "c"], rows=12)

@@ -175,8 +175,11 @@ class _ForestParams(Params):
     """What random forests and extra trees share."""
 
     n_estimators: int = Field(default=300, ge=1, description="Number of trees")
-    max_features: MaxFeatures = Field(
-        default="sqrt", description="Features considered per split: a fraction, 'sqrt' or 'log2'"
+    max_features: MaxFeatures | None = Field(
+        default=None,
+        description="Features considered per split: a fraction, 'sqrt' or 'log2'; None is "
+        "scikit-learn's default for the task: 'sqrt' for classification, every feature for "
+        "regression (where 'sqrt' costs much accuracy: RMSE 8.1 against 4.3 on pol)",
     )
     min_samples_leaf: int = Field(default=1, ge=1, description="Minimum training rows in a leaf")
     max_depth: int | None = Field(
@@ -201,7 +204,9 @@ class ExtraTreesParams(_ForestParams):
     bootstrap: bool = Field(default=False, description="Train each tree on a bootstrap sample")
 
 
-_FOREST_MAX_FEATURES = ["sqrt", "log2", 0.25, 0.5, 0.75, 1.0]
+_FOREST_MAX_FEATURES = [None, "sqrt", "log2", 0.25, 0.5, 0.75, 1.0]
+"""``None`` (the task's default, tried first) is one of the choices, so the default configuration
+is a point of the space."""
 
 
 def _forest_space(sampler: ParamSampler, task: Task) -> None:
@@ -214,10 +219,17 @@ def _forest_space(sampler: ParamSampler, task: Task) -> None:
         sampler.suggest_categorical("class_weight", [None, "balanced", "balanced_subsample"])
 
 
+def _forest_max_features(value: float | str | None, task: Task) -> float | str:
+    """``None`` is 'sqrt' for classification and every feature (1.0) for regression."""
+    if value is None:
+        return "sqrt" if task.is_classification else 1.0
+    return value
+
+
 def _forest_arguments(params: _ForestParams, task: Task, seed: int) -> dict[str, Any]:
     arguments: dict[str, Any] = {
         "n_estimators": params.n_estimators,
-        "max_features": params.max_features,
+        "max_features": _forest_max_features(params.max_features, task),
         "min_samples_leaf": params.min_samples_leaf,
         "max_depth": params.max_depth,
         "bootstrap": params.bootstrap,
