@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import automl.runner.refit_ensemble as refit_module
 from automl.leaderboard import Leaderboard
 from automl.records import EnsembleRecord, LeaderboardRow, MemberRecord, MetricScores, RunSummary
 from automl.registry import PluginRegistry
@@ -102,43 +103,33 @@ class _Clock:
         return self.now
 
 
-def test_the_first_member_is_not_refitted_when_its_refit_would_break_the_budget(
-    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every member's refit is checked against the time left, the largest-weight one too: the
-    best trial (a fast member) is refitted first, and a member whose refit takes about 90 s
-    with 30 s left is dropped."""
-    from automl.runner import finish
+def _plan(prepared: Any, fits: dict[int, float], weights: dict[int, float]) -> tuple[Any, Any]:
+    """A leaderboard of logistic-regression trials with the given mean fold fit seconds (the
+    first one best), and a chosen ensemble plan of them with ``weights``."""
     from automl.runner.ensemble import EnsemblePlan
-    from automl.runner.refit_ensemble import refit_ensemble
     from automl.runner.splits import folds
 
-    resolved, prepared = prepared_churn
-    rows = [
+    board = Leaderboard(metric="roc_auc", direction="maximize", metrics=["accuracy", "log_loss"])
+    board.rows = [
         LeaderboardRow(
             rank=0,
             trial=trial,
             model="logistic_regression",
-            scores={"roc_auc": MetricScores.of([value])},
+            scores={"roc_auc": MetricScores.of([0.5 - trial / 100])},
             fit_time=fit,
             predict_time_per_1000=0.002,
         )
-        for trial, value, fit in [(1, 0.50, 0.01), (2, 0.49, 60.0)]
+        for trial, fit in fits.items()
     ]
-    board = Leaderboard(metric="roc_auc", direction="maximize", metrics=["accuracy", "log_loss"])
-    board.rows = rows
     board.rank()
     truth = np.asarray(prepared.table.target[prepared.split.train_rows] == "yes", dtype=float)
     oof = np.c_[1 - truth * 0.8, truth * 0.8 + 0.1]
     oof = oof / oof.sum(axis=1, keepdims=True)
     plan = EnsemblePlan(
         record=EnsembleRecord(
-            members=[
-                MemberRecord(2, "logistic_regression", 0.6),
-                MemberRecord(1, "logistic_regression", 0.4),
-            ],
+            members=[MemberRecord(t, "logistic_regression", w) for t, w in weights.items()],
             steps=5,
-            candidates=2,
+            candidates=len(fits),
             cv_mean=0.9,
             cv_std=0.0,
             best_single_cv=0.5,
@@ -147,21 +138,80 @@ def test_the_first_member_is_not_refitted_when_its_refit_would_break_the_budget(
         row=LeaderboardRow(
             rank=0, trial=None, model="ensemble", scores={"roc_auc": MetricScores.of([0.9])}
         ),
-        oof={1: oof, 2: oof},
+        oof=dict.fromkeys(fits, oof),
         folds=folds(prepared.table, prepared.split.train_rows, 3, 1),
     )
     board.add(plan.row)
+    return board, plan
+
+
+def _recording_fit_row(monkeypatch: pytest.MonkeyPatch, wait: Any = None) -> list[int | None]:
+    """Record the trials the ensemble refit fits (``wait()`` is called in each fit)."""
     refitted: list[int | None] = []
-    real_fit_row = finish.fit_row
+    real_fit_row = refit_module.fit_row
 
     def recording_fit_row(resolved: Any, prepared: Any, row: LeaderboardRow) -> Any:
         refitted.append(row.trial)
+        if wait is not None:
+            wait()
         return real_fit_row(resolved, prepared, row)
 
-    monkeypatch.setattr(finish, "fit_row", recording_fit_row)
+    monkeypatch.setattr(refit_module, "fit_row", recording_fit_row)
+    return refitted
+
+
+def test_the_first_member_is_not_refitted_when_its_refit_would_break_the_budget(
+    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every member's refit is checked against the time left, the largest-weight one too: the
+    best trial (a fast member) is refitted first, and a member whose refit takes about 90 s
+    with 30 s left is dropped."""
+    resolved, prepared = prepared_churn
+    board, plan = _plan(prepared, {1: 0.01, 2: 60.0}, {2: 0.6, 1: 0.4})
+    refitted = _recording_fit_row(monkeypatch)
     budget = Budget(time_budget=30, cv=3, clock=_Clock())  # 30 s left; trial 2 needs ~90 s
-    refit_ensemble(resolved, prepared, board, plan, budget)
-    assert 2 not in refitted, f"refitted {refitted} with 30 s left; trial 2 needs about 90 s"
+    refit_module.refit_ensemble(resolved, prepared, board, plan, budget)
+    assert refitted == [1], f"refitted {refitted} with 30 s left; trial 2 needs about 90 s"
+    assert plan.record.dropped == [2]
+
+
+@pytest.mark.parametrize(("lanes", "kept"), [(1, [1, 2]), (2, [1, 2, 3, 4])])
+def test_members_refit_in_parallel_lanes_within_the_time_left(
+    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch, lanes: int, kept: list[int]
+) -> None:
+    """Four members whose refits take about 10 s each, 25 s left: one lane has time for two
+    of them, two lanes for all four, and two lanes really fit at the same time."""
+    import threading
+
+    resolved, prepared = prepared_churn
+    fits = dict.fromkeys((1, 2, 3, 4), 10.0 * 2 / 3)  # refit = fold fit * cv / (cv - 1)
+    board, plan = _plan(prepared, fits, {1: 0.4, 2: 0.3, 3: 0.2, 4: 0.1})
+    monkeypatch.setattr(refit_module, "refit_lanes", lambda resolved: lanes)
+    meet = threading.Barrier(lanes, timeout=10)  # with two lanes, both fits wait for each other
+    refitted = _recording_fit_row(monkeypatch, meet.wait)
+    budget = Budget(time_budget=25, cv=3, clock=_Clock())
+    refit = refit_module.refit_ensemble(resolved, prepared, board, plan, budget)
+    assert sorted(refitted) == kept
+    assert refit is not None
+    assert [member.trial for member in refit.pipeline.members] == kept
+    assert plan.record.dropped == [t for t in (1, 2, 3, 4) if t not in kept]
+
+
+def test_refit_lanes_follow_the_cpus_and_the_recipes_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lanes are this process's CPUs, capped by a numeric ``execution.workers``; the search
+    leaves time for 4 member refits shared by the lanes, never less than for 2."""
+    import os
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    for workers, lanes, refits in [("auto", 4, 2.0), (1, 1, 4.0), (2, 2, 2.0), (8, 4, 2.0)]:
+        resolved: Any = SimpleNamespace(
+            recipe=SimpleNamespace(execution=SimpleNamespace(workers=workers))
+        )
+        assert refit_module.refit_lanes(resolved) == lanes
+        assert refit_module.ensemble_refits(resolved) == refits
 
 
 # --- The time-aware model choice remembers what a resumed study measured -----------------
@@ -264,7 +314,7 @@ def test_a_member_failing_on_the_holdout_falls_back_to_the_best_trial(
         pipeline = real_fit_row(resolved, prepared, row)
         return pipeline if row.trial == 4 else _HoldoutBomb(pipeline)  # 4: the best trial
 
-    monkeypatch.setattr(finish_module, "fit_row", fit_row)
+    monkeypatch.setattr(refit_module, "fit_row", fit_row)
     summary = RunSummary(recipe="t")
     refit = finish_module.finish(
         resolved, prepared, board, store, summary, Budget(), lambda phase: None

@@ -57,8 +57,6 @@ VERSIONED = (
 
 PhaseCallback = Callable[[Phase], None]
 
-ENSEMBLE_REFITS = 4.0
-"""Refits of the best configuration the search leaves time for when an ensemble may follow."""
 ENSEMBLE_SECONDS = 1.0
 """Seconds the search leaves for the ensemble selection (it stops early when time runs out)."""
 
@@ -85,6 +83,7 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
     Its clock starts at ``started`` (a :func:`time.monotonic` value; the CLI passes the start
     of its process, so start-up counts against the budget too), or now.
     """
+    from automl.runner.refit_ensemble import ensemble_refits
     from automl.search import Budget
 
     search = resolved.recipe.search
@@ -95,7 +94,7 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
         n_trials=search.n_trials,
         cv=search.cv if isinstance(search.cv, int) else AUTO_FOLDS,  # auto: set once data is read
         requested=requested_budget(resolved),
-        refits=ENSEMBLE_REFITS if ensemble else 2.0,
+        refits=ensemble_refits(resolved) if ensemble else 2.0,
         extra=ENSEMBLE_SECONDS if ensemble else 0.0,
     )
     if started is not None:

@@ -4,22 +4,47 @@ then its holdout score; or, when it falls apart, the best trial instead."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from automl.records import LeaderboardRow
 from automl.runner.ensemble import EnsemblePlan, describe_plan
+from automl.runner.finish import Refit, fit_row, score_holdout
 
 if TYPE_CHECKING:
+    from automl.ensemble import EnsembleMember
     from automl.leaderboard import Leaderboard
     from automl.recipe import ResolvedRecipe
-    from automl.runner.finish import Refit
+    from automl.records import MemberRecord
     from automl.runner.prepare import Prepared
     from automl.search.budget import Budget
 
-__all__ = ["refit_ensemble"]
+__all__ = ["ENSEMBLE_REFITS", "ensemble_refits", "refit_ensemble", "refit_lanes"]
+
+ENSEMBLE_REFITS = 4.0
+"""Member refits the search leaves time for when an ensemble may follow (shared by the lanes)."""
 
 logger = logging.getLogger(__name__)
+
+
+def refit_lanes(resolved: ResolvedRecipe) -> int:
+    """How many members are refitted at once: the CPUs this process may use, at most the
+    recipe's ``execution.workers`` when it names a number (models fit on one thread each)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    workers = resolved.recipe.execution.workers
+    return max(1, min(cpus, workers if isinstance(workers, int) else cpus))
+
+
+def ensemble_refits(resolved: ResolvedRecipe) -> float:
+    """Refits of the best configuration whose time the search leaves when an ensemble may
+    follow: :data:`ENSEMBLE_REFITS` members shared by the refit lanes, and never less than the
+    2 a single best model gets."""
+    return max(2.0, ENSEMBLE_REFITS / refit_lanes(resolved))
 
 
 def refit_ensemble(
@@ -29,33 +54,25 @@ def refit_ensemble(
     plan: EnsemblePlan,
     budget: Budget,
 ) -> Refit | None:
-    """Refit the members on every training row — the best trial first when it is a member,
-    then largest weight first — while time is left, keeping time to refit the best trial
-    should the ensemble fall apart; returns the refitted ensemble, scored on the holdout.
+    """Refit the members on every training row, several at once (:func:`refit_lanes`) — the
+    best trial first when it is a member, then largest weight first — keeping those whose refit
+    should end in the time left, with time to refit the best trial should the ensemble fall
+    apart; returns the refitted ensemble, scored on the holdout.
 
     When what is left no longer beats the best single model, or the ensemble fails on the
     holdout (the plan's record says why and the leaderboard is ranked again), returns the best
     trial if it was refitted as a member, else ``None`` (the caller refits it)."""
-    from automl.ensemble import EnsembleMember, EnsembleModel
-    from automl.runner.finish import Refit, fit_row, score_holdout
+    from automl.ensemble import EnsembleModel
 
     record = plan.record
     best = leaderboard.best_trial
     first = [m for m in record.members if best is not None and m.trial == best.trial]
-    fitted: list[EnsembleMember] = []
-    for member in first + [m for m in record.members if m not in first]:
-        row = leaderboard.row(member.trial)
-        assert row is not None
-        if not (member in first or _time_for(budget, resolved, row, best, fitted)):
-            record.dropped.append(member.trial)
-            continue
-        try:
-            pipeline = fit_row(resolved, prepared, row)
-        except Exception as exc:  # a member that fails to refit is dropped, said in the log
-            logger.warning("Ensemble: refitting trial %d failed, dropped: %s", member.trial, exc)
-            record.dropped.append(member.trial)
-            continue
-        fitted.append(EnsembleMember(member.trial, member.model, member.weight, pipeline))
+    lanes = refit_lanes(resolved)
+    order = first + [m for m in record.members if m not in first]
+    chosen = _within_time(budget, leaderboard, order, best, lanes, forced=len(first))
+    fitted = _fit_members(resolved, prepared, leaderboard, chosen, lanes)
+    kept = {member.trial for member in fitted}
+    record.dropped.extend(member.trial for member in order if member.trial not in kept)
     fitted.sort(key=lambda m: -m.weight)
     if record.dropped and not _still_wins(plan, prepared, leaderboard, fitted):
         return _refitted_best(prepared, leaderboard, fitted)
@@ -74,40 +91,93 @@ def refit_ensemble(
     return refit
 
 
-def _time_for(
-    budget: Budget,
+def _fit_members(
     resolved: ResolvedRecipe,
-    row: LeaderboardRow,
+    prepared: Prepared,
+    leaderboard: Leaderboard,
+    members: Sequence[MemberRecord],
+    lanes: int,
+) -> list[EnsembleMember]:
+    """Refit ``members`` on ``lanes`` threads (the models' fits release the GIL), one BLAS and
+    OpenMP thread each; a member that fails to refit is left out, said in the log."""
+    from threadpoolctl import threadpool_limits
+
+    from automl.ensemble import EnsembleMember as Member
+
+    def fit(member: MemberRecord) -> Any:
+        row = leaderboard.row(member.trial)
+        assert row is not None
+        return fit_row(resolved, prepared, row)
+
+    lanes = min(lanes, len(members))
+    if lanes <= 1:
+        outcomes = [_attempt(fit, member) for member in members]
+    else:
+        with (
+            threadpool_limits(1),
+            ThreadPoolExecutor(lanes, thread_name_prefix="automl-refit") as pool,
+        ):
+            outcomes = list(pool.map(lambda member: _attempt(fit, member), members))
+    fitted = []
+    for member, (pipeline, error) in zip(members, outcomes, strict=True):
+        if error is not None:  # a member that fails to refit is dropped, said in the log
+            logger.warning("Ensemble: refitting trial %d failed, dropped: %s", member.trial, error)
+            continue
+        fitted.append(Member(member.trial, member.model, member.weight, pipeline))
+    return fitted
+
+
+def _attempt(fit: Callable[[Any], Any], member: Any) -> tuple[Any, Exception | None]:
+    try:
+        return fit(member), None
+    except Exception as exc:  # reported by the caller, with the trial's number
+        return None, exc
+
+
+def _within_time(
+    budget: Budget,
+    leaderboard: Leaderboard,
+    members: Sequence[MemberRecord],
     best: LeaderboardRow | None,
-    fitted: Sequence[Any],
-) -> bool:
-    """Whether ``row``'s refit fits in the time left, with packaging and — unless the best
-    trial is refitted already — the best trial's refit kept in reserve (logged when not)."""
+    lanes: int,
+    *,
+    forced: int,
+) -> list[MemberRecord]:
+    """The members whose refits, ``lanes`` at a time in this order (each on the lane free
+    first), should end in the time left, with packaging and — unless the best trial is one of
+    the first ``forced`` members, always kept — the best trial's refit kept in reserve; each
+    member left out is logged."""
     from automl.search.budget import PACKAGE_SECONDS
 
     left = budget.remaining()
     if left is None:
-        return True
+        return list(members)
     cv = budget.cv  # the folds the trials ran (search.cv, auto resolved)
 
     def refit_seconds(of: LeaderboardRow) -> float:
         return (of.fit_time or 0.0) * cv / max(1, cv - 1)
 
-    fallback = 0.0
-    if best is not None and best.trial not in {m.trial for m in fitted}:
-        fallback = refit_seconds(best)
-    estimate = refit_seconds(row)
-    if estimate + fallback <= left - PACKAGE_SECONDS:
-        return True
-    logger.warning(
-        "Ensemble: trial %d (%s) dropped, its refit (about %.1f s) would break the time budget "
-        "(%.1f s left)",
-        row.trial,
-        row.model,
-        estimate,
-        left,
-    )
-    return False
+    fallback = 0.0 if forced or best is None else refit_seconds(best)
+    ends = [0.0] * max(1, lanes)
+    chosen = []
+    for index, member in enumerate(members):
+        row = leaderboard.row(member.trial)
+        assert row is not None
+        lane = ends.index(min(ends))
+        end = ends[lane] + refit_seconds(row)
+        if index >= forced and end + fallback > left - PACKAGE_SECONDS:
+            logger.warning(
+                "Ensemble: trial %d (%s) dropped, its refit (about %.1f s) would break the time "
+                "budget (%.1f s left)",
+                row.trial,
+                row.model,
+                refit_seconds(row),
+                left,
+            )
+            continue
+        ends[lane] = end
+        chosen.append(member)
+    return chosen
 
 
 def _still_wins(
@@ -139,8 +209,6 @@ def _refitted_best(
     prepared: Prepared, leaderboard: Leaderboard, fitted: Sequence[Any]
 ) -> Refit | None:
     """The best trial as a refit, if it was refitted as a member (no need to fit it again)."""
-    from automl.runner.finish import Refit, score_holdout
-
     best = leaderboard.best_trial
     member = next((m for m in fitted if best is not None and m.trial == best.trial), None)
     if best is None or member is None:
