@@ -197,6 +197,28 @@ def test_members_refit_in_parallel_lanes_within_the_time_left(
     assert plan.record.dropped == [t for t in (1, 2, 3, 4) if t not in kept]
 
 
+def test_a_member_starts_only_if_its_refit_still_ends_in_time(
+    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan is checked again when a member's turn comes: the first refit took 20 s where
+    10 s were expected, so the second (planned) no longer fits in the 5 s left and is dropped."""
+    resolved, prepared = prepared_churn
+    board, plan = _plan(prepared, dict.fromkeys((1, 2), 10.0 * 2 / 3), {1: 0.6, 2: 0.4})
+    monkeypatch.setattr(refit_module, "refit_lanes", lambda resolved: 1)
+    clock = _Clock()
+
+    def slow() -> None:
+        clock.now += 20.0
+
+    refitted = _recording_fit_row(monkeypatch, slow)
+    budget = Budget(time_budget=25, cv=3, clock=clock)
+    refit = refit_module.refit_ensemble(resolved, prepared, board, plan, budget)
+    assert refitted == [1]
+    assert plan.record.dropped == [2]
+    assert refit is not None
+    assert refit.row.trial == 1
+
+
 def test_refit_lanes_follow_the_cpus_and_the_recipes_workers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from automl.records import LeaderboardRow
 from automl.runner.ensemble import EnsemblePlan, describe_plan
 from automl.runner.finish import Refit, fit_row, score_holdout
+from automl.search.budget import PACKAGE_SECONDS
 
 if TYPE_CHECKING:
     from automl.ensemble import EnsembleMember
@@ -70,7 +71,7 @@ def refit_ensemble(
     lanes = refit_lanes(resolved)
     order = first + [m for m in record.members if m not in first]
     chosen = _within_time(budget, leaderboard, order, best, lanes, forced=len(first))
-    fitted = _fit_members(resolved, prepared, leaderboard, chosen, lanes)
+    fitted = _fit_members(resolved, prepared, leaderboard, chosen, lanes, budget, forced=first)
     kept = {member.trial for member in fitted}
     record.dropped.extend(member.trial for member in order if member.trial not in kept)
     fitted.sort(key=lambda m: -m.weight)
@@ -97,16 +98,25 @@ def _fit_members(
     leaderboard: Leaderboard,
     members: Sequence[MemberRecord],
     lanes: int,
+    budget: Budget,
+    *,
+    forced: Sequence[MemberRecord],
 ) -> list[EnsembleMember]:
     """Refit ``members`` on ``lanes`` threads (the models' fits release the GIL), one BLAS and
-    OpenMP thread each; a member that fails to refit is left out, said in the log."""
+    OpenMP thread each. A member starts only if its refit should still end in the time left
+    then (fits slower than their estimate leave less time), except the ``forced`` ones; a
+    member that is not started or fails to refit is left out, said in the log."""
     from threadpoolctl import threadpool_limits
 
     from automl.ensemble import EnsembleMember as Member
 
+    best_is_member = bool(forced)
+
     def fit(member: MemberRecord) -> Any:
         row = leaderboard.row(member.trial)
         assert row is not None
+        if member not in forced and not _time_for(budget, leaderboard, row, best_is_member):
+            return None
         return fit_row(resolved, prepared, row)
 
     lanes = min(lanes, len(members))
@@ -122,6 +132,8 @@ def _fit_members(
     for member, (pipeline, error) in zip(members, outcomes, strict=True):
         if error is not None:  # a member that fails to refit is dropped, said in the log
             logger.warning("Ensemble: refitting trial %d failed, dropped: %s", member.trial, error)
+            continue
+        if pipeline is None:  # not started for time (logged)
             continue
         fitted.append(Member(member.trial, member.model, member.weight, pipeline))
     return fitted
@@ -147,37 +159,56 @@ def _within_time(
     first), should end in the time left, with packaging and — unless the best trial is one of
     the first ``forced`` members, always kept — the best trial's refit kept in reserve; each
     member left out is logged."""
-    from automl.search.budget import PACKAGE_SECONDS
-
     left = budget.remaining()
     if left is None:
         return list(members)
-    cv = budget.cv  # the folds the trials ran (search.cv, auto resolved)
-
-    def refit_seconds(of: LeaderboardRow) -> float:
-        return (of.fit_time or 0.0) * cv / max(1, cv - 1)
-
-    fallback = 0.0 if forced or best is None else refit_seconds(best)
+    fallback = 0.0 if forced or best is None else _refit_seconds(budget, best)
     ends = [0.0] * max(1, lanes)
     chosen = []
     for index, member in enumerate(members):
         row = leaderboard.row(member.trial)
         assert row is not None
         lane = ends.index(min(ends))
-        end = ends[lane] + refit_seconds(row)
+        end = ends[lane] + _refit_seconds(budget, row)
         if index >= forced and end + fallback > left - PACKAGE_SECONDS:
-            logger.warning(
-                "Ensemble: trial %d (%s) dropped, its refit (about %.1f s) would break the time "
-                "budget (%.1f s left)",
-                row.trial,
-                row.model,
-                refit_seconds(row),
-                left,
-            )
+            _log_dropped(budget, row, left)
             continue
         ends[lane] = end
         chosen.append(member)
     return chosen
+
+
+def _time_for(
+    budget: Budget, leaderboard: Leaderboard, row: LeaderboardRow, best_is_member: bool
+) -> bool:
+    """Whether ``row``'s refit, started now, should end in the time left, with packaging and
+    — unless the best trial is a member — the best trial's refit kept in reserve."""
+    left = budget.remaining()
+    if left is None:
+        return True
+    best = leaderboard.best_trial
+    fallback = 0.0 if best_is_member or best is None else _refit_seconds(budget, best)
+    if _refit_seconds(budget, row) + fallback <= left - PACKAGE_SECONDS:
+        return True
+    _log_dropped(budget, row, left)
+    return False
+
+
+def _refit_seconds(budget: Budget, row: LeaderboardRow) -> float:
+    """A refit on every training row: about ``cv / (cv - 1)`` of the trial's fold fit time
+    (``budget.cv`` is the folds the trials ran, ``auto`` resolved)."""
+    return (row.fit_time or 0.0) * budget.cv / max(1, budget.cv - 1)
+
+
+def _log_dropped(budget: Budget, row: LeaderboardRow, left: float) -> None:
+    logger.warning(
+        "Ensemble: trial %d (%s) dropped, its refit (about %.1f s) would break the time budget "
+        "(%.1f s left)",
+        row.trial,
+        row.model,
+        _refit_seconds(budget, row),
+        left,
+    )
 
 
 def _still_wins(
