@@ -64,14 +64,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         proba = package.predict_proba(test)
         write_predictions(args.predictions, proba.to_numpy(), list(proba.columns), len(test))
-    best = finished.summary.best_trial
+    summary = finished.summary
+    best = summary.best_trial
+    best_model = best.model if best is not None else None
+    if summary.ensemble is not None and summary.ensemble.chosen:  # its members' models
+        best_model = "ensemble: " + " ".join(member.model for member in summary.ensemble.members)
     write_info(
         args.info,
         {
             "tool_version": automl.__version__,
-            "best_model": best.model if best is not None else None,
-            "trials": finished.summary.trials.complete,
+            "best_model": best_model,
+            "trials": summary.trials.complete,
             "fit_s": round(fit_s, 2),
+            "phases": " ".join(
+                f"{name}={seconds:.1f}" for name, seconds in summary.budget.used.items()
+            ),
             "recipe_extra": known.recipe_extra,
         },
     )
