@@ -150,11 +150,11 @@ def _recording_fit_row(monkeypatch: pytest.MonkeyPatch, wait: Any = None) -> lis
     refitted: list[int | None] = []
     real_fit_row = refit_module.fit_row
 
-    def recording_fit_row(resolved: Any, prepared: Any, row: LeaderboardRow) -> Any:
+    def recording_fit_row(resolved: Any, prepared: Any, row: LeaderboardRow, part: Any) -> Any:
         refitted.append(row.trial)
         if wait is not None:
             wait()
-        return real_fit_row(resolved, prepared, row)
+        return real_fit_row(resolved, prepared, row, part)
 
     monkeypatch.setattr(refit_module, "fit_row", recording_fit_row)
     return refitted
@@ -332,8 +332,8 @@ def test_a_member_failing_on_the_holdout_falls_back_to_the_best_trial(
     board.rank()
     real_fit_row = finish_module.fit_row
 
-    def fit_row(resolved: Any, prepared: Any, row: LeaderboardRow) -> Any:
-        pipeline = real_fit_row(resolved, prepared, row)
+    def fit_row(resolved: Any, prepared: Any, row: LeaderboardRow, part: Any = None) -> Any:
+        pipeline = real_fit_row(resolved, prepared, row, part)
         return pipeline if row.trial == 4 else _HoldoutBomb(pipeline)  # 4: the best trial
 
     monkeypatch.setattr(refit_module, "fit_row", fit_row)

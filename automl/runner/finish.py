@@ -24,7 +24,16 @@ if TYPE_CHECKING:
     from automl.runner.prepare import Prepared
     from automl.search.budget import Budget
 
-__all__ = ["CANDIDATES", "Refit", "finish", "fit_row", "refit_best", "score_holdout"]
+__all__ = [
+    "CANDIDATES",
+    "Refit",
+    "TrainingPart",
+    "finish",
+    "fit_row",
+    "refit_best",
+    "score_holdout",
+    "training_part",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -100,19 +109,44 @@ def finish(
     return refit
 
 
-def fit_row(resolved: ResolvedRecipe, prepared: Prepared, row: LeaderboardRow) -> Any:
-    """Fit ``row``'s configuration on every training row; returns the fitted pipeline."""
-    from automl.data import build_pipeline, category_levels
+@dataclass(frozen=True)
+class TrainingPart:
+    """Every training row (features and target) and the category levels seen in them."""
+
+    features: Any
+    target: Any
+    levels: Any
+
+
+def training_part(prepared: Prepared) -> TrainingPart:
+    """The rows a refit is fitted on (computed once for several refits)."""
+    from automl.data import category_levels
 
     table, split = prepared.table, prepared.split
     features = table.features.iloc[split.train_rows]
-    target = table.target[split.train_rows]
-    levels = category_levels(features, table.kinds)
+    return TrainingPart(
+        features, table.target[split.train_rows], category_levels(features, table.kinds)
+    )
+
+
+def fit_row(
+    resolved: ResolvedRecipe,
+    prepared: Prepared,
+    row: LeaderboardRow,
+    part: TrainingPart | None = None,
+) -> Any:
+    """Fit ``row``'s configuration on every training row (``part``, if given); returns the
+    fitted pipeline. Threads may fit at once on one ``part``: each works on its own (shallow,
+    copy-on-write) view of the features."""
+    from automl.data import build_pipeline
+
+    part = part or training_part(prepared)
+    table = prepared.table
     spec = prepared.models[row.model].spec
     params = spec.params.model_validate(row.params)
     estimator = spec.factory(params, task=table.task, seed=resolved.recipe.search.seed)
-    pipeline = build_pipeline(estimator, table.kinds, levels, scale=spec.needs_scaling)
-    pipeline.fit(features, target)
+    pipeline = build_pipeline(estimator, table.kinds, part.levels, scale=spec.needs_scaling)
+    pipeline.fit(part.features.copy(deep=False), part.target)
     return pipeline
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from automl.records import LeaderboardRow
 from automl.runner.ensemble import EnsemblePlan, describe_plan
-from automl.runner.finish import Refit, fit_row, score_holdout
+from automl.runner.finish import Refit, fit_row, score_holdout, training_part
 from automl.search.budget import PACKAGE_SECONDS
 
 if TYPE_CHECKING:
@@ -111,13 +111,14 @@ def _fit_members(
     from automl.ensemble import EnsembleMember as Member
 
     best_is_member = bool(forced)
+    part = training_part(prepared)  # once, before the threads start
 
     def fit(member: MemberRecord) -> Any:
         row = leaderboard.row(member.trial)
         assert row is not None
         if member not in forced and not _time_for(budget, leaderboard, row, best_is_member):
             return None
-        return fit_row(resolved, prepared, row)
+        return fit_row(resolved, prepared, row, part)
 
     lanes = min(lanes, len(members))
     if lanes <= 1:
