@@ -464,6 +464,9 @@ def test_automl_alone_on_a_tiny_dataset_and_a_peer_that_did_not_install(
     assert automl["status"] == "ok", automl["error"]
     assert 0 < float(automl["test_score"]) < float(automl["constant_split"])  # beats the priors
     assert automl["best_model"] == "decision_tree"
+    phases = dict(part.split("=") for part in automl["phases"].split())  # seconds per phase
+    assert {"search", "refit", "package"} <= set(phases)
+    assert 0 < float(phases["search"]) < 20
     assert (
         0.5 < float(automl["wall_ratio"]) == pytest.approx(float(automl["wall_s"]) / 20, abs=1e-3)
     )
