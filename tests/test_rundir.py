@@ -28,6 +28,7 @@ from automl.records import (
 )
 from automl.rundir import PredictionStore, RunLayout, RunPredictions, open_run
 from automl.search import Budget
+from automl.search.budget import PACKAGE_SECONDS
 from tests.conftest import SiteDir
 from tests.run_helpers import churn_recipe, install_test_models, run_recipe
 
@@ -123,8 +124,8 @@ def test_budget_owns_the_clock_and_records_every_phase() -> None:
     assert budget.remaining() == 4.0
     assert not budget.expired()
     # The search stops early enough for the refit of the best trial (5/4 of a fold's fit).
-    assert budget.search_deadline(None) == pytest.approx(110 - 2.5)
-    assert budget.search_deadline(2.0) == pytest.approx(110 - (1.5 + 1.0 + 2 * 2.5))
+    assert budget.search_deadline(None) == pytest.approx(110 - (PACKAGE_SECONDS + 1.0))
+    assert budget.search_deadline(2.0) == pytest.approx(110 - (PACKAGE_SECONDS + 1.0 + 2 * 2.5))
     with budget.phase("refit"):
         clock.now += 5
     assert budget.expired()
