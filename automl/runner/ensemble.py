@@ -193,8 +193,7 @@ def _out_of_time(budget: Budget, leaderboard: Leaderboard) -> bool:
     if left is None:
         return False
     best = leaderboard.best
-    fit = (best.fit_time or 0.0) if best is not None else 0.0
-    return left < PACKAGE_SECONDS + fit * budget.cv / max(1, budget.cv - 1)
+    return left < PACKAGE_SECONDS + budget.refit_seconds(best.fit_time if best else None)
 
 
 def _best_single(leaderboard: Leaderboard) -> float | None:

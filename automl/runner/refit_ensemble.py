@@ -70,8 +70,10 @@ def refit_ensemble(
     first = [m for m in record.members if best is not None and m.trial == best.trial]
     lanes = refit_lanes(resolved)
     order = first + [m for m in record.members if m not in first]
-    chosen = _within_time(budget, leaderboard, order, best, lanes, forced=len(first))
-    fitted = _fit_members(resolved, prepared, leaderboard, chosen, lanes, budget, forced=first)
+    # Time kept to refit the best trial should the ensemble fall apart, unless it is a member.
+    fallback = 0.0 if first or best is None else budget.refit_seconds(best.fit_time)
+    chosen = _within_time(budget, leaderboard, order, lanes, len(first), fallback)
+    fitted = _fit_members(resolved, prepared, leaderboard, chosen, lanes, budget, first, fallback)
     kept = {member.trial for member in fitted}
     record.dropped.extend(member.trial for member in order if member.trial not in kept)
     fitted.sort(key=lambda m: -m.weight)
@@ -99,24 +101,24 @@ def _fit_members(
     members: Sequence[MemberRecord],
     lanes: int,
     budget: Budget,
-    *,
     forced: Sequence[MemberRecord],
+    fallback: float,
 ) -> list[EnsembleMember]:
     """Refit ``members`` on ``lanes`` threads (the models' fits release the GIL), one BLAS and
     OpenMP thread each. A member starts only if its refit should still end in the time left
-    then (fits slower than their estimate leave less time), except the ``forced`` ones; a
-    member that is not started or fails to refit is left out, said in the log."""
+    then, ``fallback`` seconds kept (fits slower than their estimate leave less time), except
+    the ``forced`` ones; a member that is not started or fails to refit is left out, said in
+    the log."""
     from threadpoolctl import threadpool_limits
 
     from automl.ensemble import EnsembleMember as Member
 
-    best_is_member = bool(forced)
     part = training_part(prepared)  # once, before the threads start
 
     def fit(member: MemberRecord) -> Any:
         row = leaderboard.row(member.trial)
         assert row is not None
-        if member not in forced and not _time_for(budget, leaderboard, row, best_is_member):
+        if member not in forced and not _time_for(budget, row, fallback):
             return None
         return fit_row(resolved, prepared, row, part)
 
@@ -151,26 +153,23 @@ def _within_time(
     budget: Budget,
     leaderboard: Leaderboard,
     members: Sequence[MemberRecord],
-    best: LeaderboardRow | None,
     lanes: int,
-    *,
     forced: int,
+    fallback: float,
 ) -> list[MemberRecord]:
     """The members whose refits, ``lanes`` at a time in this order (each on the lane free
-    first), should end in the time left, with packaging and — unless the best trial is one of
-    the first ``forced`` members, always kept — the best trial's refit kept in reserve; each
-    member left out is logged."""
+    first), should end in the time left, with packaging and ``fallback`` seconds kept; the
+    first ``forced`` members are always kept, each member left out is logged."""
     left = budget.remaining()
     if left is None:
         return list(members)
-    fallback = 0.0 if forced or best is None else _refit_seconds(budget, best)
     ends = [0.0] * max(1, lanes)
     chosen = []
     for index, member in enumerate(members):
         row = leaderboard.row(member.trial)
         assert row is not None
         lane = ends.index(min(ends))
-        end = ends[lane] + _refit_seconds(budget, row)
+        end = ends[lane] + budget.refit_seconds(row.fit_time)
         if index >= forced and end + fallback > left - PACKAGE_SECONDS:
             _log_dropped(budget, row, left)
             continue
@@ -179,26 +178,14 @@ def _within_time(
     return chosen
 
 
-def _time_for(
-    budget: Budget, leaderboard: Leaderboard, row: LeaderboardRow, best_is_member: bool
-) -> bool:
+def _time_for(budget: Budget, row: LeaderboardRow, fallback: float) -> bool:
     """Whether ``row``'s refit, started now, should end in the time left, with packaging and
-    — unless the best trial is a member — the best trial's refit kept in reserve."""
+    ``fallback`` seconds kept."""
     left = budget.remaining()
-    if left is None:
-        return True
-    best = leaderboard.best_trial
-    fallback = 0.0 if best_is_member or best is None else _refit_seconds(budget, best)
-    if _refit_seconds(budget, row) + fallback <= left - PACKAGE_SECONDS:
+    if left is None or budget.refit_seconds(row.fit_time) + fallback <= left - PACKAGE_SECONDS:
         return True
     _log_dropped(budget, row, left)
     return False
-
-
-def _refit_seconds(budget: Budget, row: LeaderboardRow) -> float:
-    """A refit on every training row: about ``cv / (cv - 1)`` of the trial's fold fit time
-    (``budget.cv`` is the folds the trials ran, ``auto`` resolved)."""
-    return (row.fit_time or 0.0) * budget.cv / max(1, budget.cv - 1)
 
 
 def _log_dropped(budget: Budget, row: LeaderboardRow, left: float) -> None:
@@ -207,7 +194,7 @@ def _log_dropped(budget: Budget, row: LeaderboardRow, left: float) -> None:
         "(%.1f s left)",
         row.trial,
         row.model,
-        _refit_seconds(budget, row),
+        budget.refit_seconds(row.fit_time),
         left,
     )
 

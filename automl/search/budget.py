@@ -106,8 +106,13 @@ class Budget:
         """
         if best_fit_time is None:
             return PACKAGE_SECONDS + 1.0 + self.extra
-        refit = best_fit_time * self.cv / max(1, self.cv - 1)
+        refit = self.refit_seconds(best_fit_time)
         return PACKAGE_SECONDS + self.extra + 0.5 * best_fit_time + self.refits * refit
+
+    def refit_seconds(self, fold_fit_time: float | None) -> float:
+        """About how long a refit on every training row takes, given a trial's mean fold fit
+        time: ``cv / (cv - 1)`` of it (a fold fits on that share of the rows)."""
+        return (fold_fit_time or 0.0) * self.cv / max(1, self.cv - 1)
 
     def search_deadline(self, best_fit_time: float | None) -> float | None:
         """The clock value at which the search stops asking for trials."""

@@ -297,8 +297,9 @@ class Search:
             if number in self.pending:
                 self._finish(self.buffered[number])
         self.buffered.clear()
-        if self.pending:
-            self.executor.cancel(set(self.pending))
+        if not self.pending:
+            return
+        self.executor.cancel(set(self.pending))
         told = {t.number for t in self.study.get_trials(deepcopy=False) if t.state.is_finished()}
         for number, running in sorted(self.pending.items()):
             if number not in told:  # else interrupted right after its tell: already recorded
