@@ -3,7 +3,9 @@
 ``fit`` holds out ``validation_fraction`` of the training rows (stratified for classification,
 drawn with ``random_state``), boosts up to the round cap and stops once the validation loss has
 not improved for ``early_stopping_rounds`` rounds; predictions use the best round
-(``best_iteration_``). When the rows are too few for a validation split
+(``best_iteration_``). With ``refit_full`` (automl sets it for the final fit on every training
+row), the rows held out are not lost: after early stopping the model is fitted again on every
+row for ``best_iteration / (1 - validation_fraction)`` rounds. When the rows are too few for a validation split
 (:func:`~automl.validation.can_split_validation` says no, or a stratified split would leave a
 class out of the training part), it trains :data:`FALLBACK_ROUNDS` rounds (at most the cap) on
 every row instead.
@@ -75,8 +77,9 @@ class EarlyStoppingBoosterBase(BaseEstimator, metaclass=ABCMeta):  # type: ignor
     A subclass's ``__init__`` takes every parameter as an explicit keyword argument and stores it
     unchanged (scikit-learn reads the parameters from its signature); it must include
     ``early_stopping_rounds``, ``validation_fraction``, ``random_state`` and the round cap named
-    by :attr:`rounds_parameter`. It implements :meth:`_fit_with_validation` and
-    :meth:`_fit_rounds`.
+    by :attr:`rounds_parameter`, and should include ``refit_full: bool = False`` (without it, the
+    final fit keeps the model trained on the rows left after the validation split). It
+    implements :meth:`_fit_with_validation` and :meth:`_fit_rounds`.
 
     Attributes:
         rounds_parameter: The name of the parameter that caps the boosting rounds.
@@ -84,6 +87,8 @@ class EarlyStoppingBoosterBase(BaseEstimator, metaclass=ABCMeta):  # type: ignor
         best_iteration_: Boosting rounds used for prediction.
         early_stopped_: Whether a validation split and early stopping were used (not on tiny
             data).
+        stopped_iteration_: The best round early stopping found (``best_iteration_`` unless
+            ``refit_full`` refitted on every row).
         model_: The fitted model of the boosting library.
     """
 
@@ -95,6 +100,7 @@ class EarlyStoppingBoosterBase(BaseEstimator, metaclass=ABCMeta):  # type: ignor
     validation_fraction: float
     random_state: int | None
     best_iteration_: int
+    stopped_iteration_: int
     early_stopped_: bool
     model_: Any
 
@@ -205,12 +211,17 @@ class EarlyStoppingBoosterBase(BaseEstimator, metaclass=ABCMeta):  # type: ignor
         parts = self._split(X, y, weight)
         if parts is not None:
             model, best_iteration = self._fit_with_validation(*parts)
-            self.best_iteration_ = int(best_iteration)
+            self.best_iteration_ = self.stopped_iteration_ = int(best_iteration)
             self.early_stopped_ = True
+            if getattr(self, "refit_full", False):
+                # The same rounds per row seen: the validation rows join the training ones.
+                rounds = max(1, round(best_iteration / (1.0 - self.validation_fraction)))
+                model = self._fit_rounds(X, y, weight, rounds)
+                self.best_iteration_ = rounds
         else:
             rounds = min(int(getattr(self, self.rounds_parameter)), self.fallback_rounds)
             model = self._fit_rounds(X, y, weight, rounds)
-            self.best_iteration_ = rounds
+            self.best_iteration_ = self.stopped_iteration_ = rounds
             self.early_stopped_ = False
         self.model_ = model
 

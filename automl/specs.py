@@ -194,6 +194,9 @@ class ModelSpec(ComponentSpec):
         search_space: ``search_space(sampler, task)`` suggests the searched parameters through
             a :class:`ParamSampler`; ``None`` searches nothing (only the defaults run).
         cost: Relative training cost (1 = a linear model); cheaper defaults are tried first.
+        refit_cost: The final fit on every training row, relative to a cross-validation fold's
+            fit on as many rows: 2 for an estimator with ``refit_full`` (it early-stops, then
+            fits again on every row). The time budget keeps this much time for the refit.
         needs_scaling: Whether numeric features must be standardised for this model.
         cpus: CPUs one trial uses (for scheduling trials on Ray).
         gpus: GPUs one trial can use when the cluster has them.
@@ -203,6 +206,7 @@ class ModelSpec(ComponentSpec):
 
     search_space: Callable[[ParamSampler, Task], None] | None = None
     cost: float = 1.0
+    refit_cost: float = 1.0
     needs_scaling: bool = False
     cpus: float = 1.0
     gpus: float = 0.0
@@ -211,8 +215,11 @@ class ModelSpec(ComponentSpec):
         super().__post_init__()
         if self.search_space is not None and not callable(self.search_space):
             raise TypeError(f"model {self.name!r}: search_space must be callable or None")
-        if not self.cost > 0:
-            raise ValueError(f"model {self.name!r}: cost must be > 0, got {self.cost!r}")
+        for name in ("cost", "refit_cost"):
+            if not getattr(self, name) > 0:
+                raise ValueError(
+                    f"model {self.name!r}: {name} must be > 0, got {getattr(self, name)!r}"
+                )
         if self.cpus <= 0 or self.gpus < 0:
             raise ValueError(
                 f"model {self.name!r}: cpus must be > 0 and gpus >= 0, got cpus={self.cpus}, gpus={self.gpus}"

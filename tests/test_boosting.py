@@ -56,11 +56,13 @@ class _FakeBooster(EarlyStoppingBoosterBase):
         early_stopping_rounds: int = 5,
         validation_fraction: float = 0.25,
         random_state: int | None = None,
+        refit_full: bool = False,
     ) -> None:
         self.n_estimators = n_estimators
         self.early_stopping_rounds = early_stopping_rounds
         self.validation_fraction = validation_fraction
         self.random_state = random_state
+        self.refit_full = refit_full
 
     def _classes(self) -> int:
         return len(getattr(self, "classes_", []))
@@ -85,12 +87,14 @@ class FakeClassifier(EarlyStoppingClassifierMixin, _FakeBooster):
         validation_fraction: float = 0.25,
         class_weight: Any = None,
         random_state: int | None = None,
+        refit_full: bool = False,
     ) -> None:
         super().__init__(
             n_estimators=n_estimators,
             early_stopping_rounds=early_stopping_rounds,
             validation_fraction=validation_fraction,
             random_state=random_state,
+            refit_full=refit_full,
         )
         self.class_weight = class_weight
 
@@ -124,6 +128,35 @@ def test_the_validation_split_is_stratified_seeded_and_covers_every_row() -> Non
     assert np.array_equal(again.X, inner.X)
     other = FakeClassifier(random_state=4).fit(x, y).model_
     assert not np.array_equal(other.X, inner.X)
+
+
+@pytest.mark.parametrize("estimator", [FakeClassifier, FakeRegressor])
+def test_refit_full_refits_every_row_for_the_rounds_scaled_to_them(estimator: Any) -> None:
+    """After early stopping (best round 7 on 75 % of the rows), ``refit_full`` fits again on
+    every row, weights kept, for round(7 / 0.75) = 9 rounds."""
+    x, y = data(["a", "b"], rows=80)
+    target = y if estimator is FakeClassifier else x[:, 0]
+    kept = estimator(random_state=1).fit(x, target)
+    assert (kept.best_iteration_, kept.stopped_iteration_, kept.model_.rounds) == (BEST, BEST, None)
+    assert len(kept.model_.y) == 60
+    full = estimator(random_state=1, refit_full=True).fit(x, target)
+    assert (full.best_iteration_, full.stopped_iteration_) == (9, BEST)
+    assert (full.model_.rounds, len(full.model_.y), full.model_.valid) == (9, 80, None)
+    assert full.early_stopped_
+    assert np.array_equal(full.model_.X, x)
+
+
+def test_refit_full_weighs_every_row_and_leaves_the_fallback_alone() -> None:
+    x, y = data(["a", "b"], rows=80)
+    full = FakeClassifier(class_weight="balanced", refit_full=True).fit(x, y)
+    assert np.array_equal(full.model_.weight, compute_sample_weight("balanced", y))
+    tiny_x, tiny_y = data(["a", "b"], rows=15)
+    tiny = FakeClassifier(refit_full=True).fit(tiny_x, tiny_y)
+    assert (tiny.early_stopped_, tiny.best_iteration_, tiny.stopped_iteration_) == (
+        False,
+        FALLBACK_ROUNDS,
+        FALLBACK_ROUNDS,
+    )
 
 
 def test_the_regressor_splits_unstratified_on_a_float_target() -> None:

@@ -219,6 +219,72 @@ def test_a_member_starts_only_if_its_refit_still_ends_in_time(
     assert refit.row.trial == 1
 
 
+def _with_spec(prepared: Any, **changes: Any) -> None:
+    """Change the record of the run's (only) model, ``logistic_regression``."""
+    from dataclasses import replace
+
+    model = prepared.models["logistic_regression"]
+    spec = replace(model.component.spec, **changes)
+    prepared.models["logistic_regression"] = replace(
+        model, component=replace(model.component, spec=spec)
+    )
+
+
+def test_a_members_refit_cost_scales_its_planned_refit(
+    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two members of about 10 s each fit one after the other in 25 s; with ``refit_cost`` 2 (a
+    booster that early-stops, then fits every row) each takes about 20 s and only the first
+    is refitted."""
+    resolved, prepared = prepared_churn
+    _with_spec(prepared, refit_cost=2.0)
+    board, plan = _plan(prepared, dict.fromkeys((1, 2), 10.0 * 2 / 3), {1: 0.6, 2: 0.4})
+    monkeypatch.setattr(refit_module, "refit_lanes", lambda resolved: 1)
+    refitted = _recording_fit_row(monkeypatch)
+    budget = Budget(time_budget=25, cv=3, clock=_Clock())
+    refit_module.refit_ensemble(resolved, prepared, board, plan, budget)
+    assert refitted == [1]
+    assert plan.record.dropped == [2]
+
+
+def test_the_final_fit_turns_on_refit_full_where_the_estimator_has_it(
+    prepared_churn: Any,
+) -> None:
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    from automl.runner.finish import fit_row
+
+    class Recorder(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+        def __init__(self, refit_full: bool = False) -> None:
+            self.refit_full = refit_full
+
+        def fit(self, X: Any, y: Any) -> Any:
+            self.classes_, self.fitted_full_ = np.unique(y), self.refit_full
+            return self
+
+    resolved, prepared = prepared_churn
+    _with_spec(prepared, factory=lambda params, *, task, seed: Recorder())
+    board, _ = _plan(prepared, {1: 0.01}, {1: 1.0})
+    pipeline = fit_row(resolved, prepared, board.row(1))
+    assert pipeline.named_steps["model"].fitted_full_ is True
+    _with_spec(prepared, factory=lambda params, *, task, seed: _NoRefitFull())
+    assert fit_row(resolved, prepared, board.row(1)).named_steps["model"].fitted_
+
+
+class _NoRefitFull:
+    """An estimator without ``refit_full``: the final fit leaves its parameters alone."""
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {}
+
+    def set_params(self, **params: Any) -> Any:
+        raise AssertionError(f"set_params({params}) on an estimator without refit_full")
+
+    def fit(self, X: Any, y: Any) -> Any:
+        self.fitted_ = True
+        return self
+
+
 def test_refit_lanes_follow_the_cpus_and_the_recipes_workers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -136,6 +136,7 @@ def test_model_spec_passes_the_plugin_checks(booster: Booster, tmp_path: Path) -
 def test_record(booster: Booster) -> None:
     spec = booster.model
     assert (spec.name, spec.cost, spec.needs_scaling) == (booster.name, booster.cost, False)
+    assert spec.refit_cost == 2.0  # early stopping, then a fit on every row
     assert spec.tasks == frozenset(Task)
     assert (spec.requires, spec.install) == ((booster.name,), f"automl[{booster.name}]")
     for field_name, params_field in spec.params.model_fields.items():
@@ -234,6 +235,24 @@ def test_early_stopping_stops_before_the_cap(booster: Booster) -> None:
     assert model.early_stopped_
     assert 0 < model.best_iteration_ < 1000
     assert np.mean(model.predict(x) == y) > 0.9
+
+
+@pytest.mark.parametrize("task", [Task.BINARY, Task.REGRESSION])
+def test_refit_full_boosts_again_on_every_row(booster: Booster, task: Task) -> None:
+    """The library really refits: the final model has the scaled rounds, and its predictions
+    differ from the early-stopped model's."""
+    x, y = labelled_data(["no", "yes"], rows=400)
+    target: Any = y if task is Task.BINARY else 3.0 * x[:, 0] + x[:, 1]
+    cap = {booster.rounds: 1000}
+    kept = booster.build(task, learning_rate=0.3, **cap).fit(x, target)
+    full = booster.build(task, learning_rate=0.3, **cap)
+    assert full.get_params()["refit_full"] is False  # turned on for the final fit only
+    full.set_params(refit_full=True).fit(x, target)
+    assert full.stopped_iteration_ == kept.best_iteration_ == kept.stopped_iteration_
+    expected = max(1, round(kept.best_iteration_ / (1 - full.validation_fraction)))
+    assert full.best_iteration_ == expected
+    method = "predict" if task is Task.REGRESSION else "predict_proba"
+    assert not np.allclose(getattr(full, method)(x), getattr(kept, method)(x))
 
 
 def test_regression_early_stops_too(booster: Booster) -> None:

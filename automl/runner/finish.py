@@ -31,6 +31,7 @@ __all__ = [
     "finish",
     "fit_row",
     "refit_best",
+    "refit_seconds",
     "score_holdout",
     "training_part",
 ]
@@ -136,8 +137,9 @@ def fit_row(
     part: TrainingPart | None = None,
 ) -> Any:
     """Fit ``row``'s configuration on every training row (``part``, if given); returns the
-    fitted pipeline. Threads may fit at once on one ``part``: each works on its own (shallow,
-    copy-on-write) view of the features."""
+    fitted pipeline. An estimator with a ``refit_full`` parameter gets it on (an early-stopping
+    booster then learns from its validation rows too). Threads may fit at once on one ``part``:
+    each works on its own (shallow, copy-on-write) view of the features."""
     from automl.data import build_pipeline
 
     part = part or training_part(prepared)
@@ -145,9 +147,18 @@ def fit_row(
     spec = prepared.models[row.model].spec
     params = spec.params.model_validate(row.params)
     estimator = spec.factory(params, task=table.task, seed=resolved.recipe.search.seed)
+    if "refit_full" in estimator.get_params(deep=False):  # see automl.boosting
+        estimator.set_params(refit_full=True)
     pipeline = build_pipeline(estimator, table.kinds, part.levels, scale=spec.needs_scaling)
     pipeline.fit(part.features.copy(deep=False), part.target)
     return pipeline
+
+
+def refit_seconds(budget: Budget, prepared: Prepared, row: LeaderboardRow) -> float:
+    """About how long refitting ``row`` on every training row takes: the budget's estimate from
+    its fold fit time, times its model's ``refit_cost``."""
+    model = prepared.models.get(row.model)
+    return budget.refit_seconds(row.fit_time) * (model.spec.refit_cost if model else 1.0)
 
 
 def score_holdout(prepared: Prepared, refit: Refit) -> None:

@@ -41,6 +41,7 @@ class _CatBoostBase(EarlyStoppingBoosterBase):
         early_stopping_rounds: int = 50,
         validation_fraction: float = 0.1,
         random_state: int | None = None,
+        refit_full: bool = False,
     ) -> None:
         self.depth = depth
         self.learning_rate = learning_rate
@@ -49,6 +50,7 @@ class _CatBoostBase(EarlyStoppingBoosterBase):
         self.early_stopping_rounds = early_stopping_rounds
         self.validation_fraction = validation_fraction
         self.random_state = random_state
+        self.refit_full = refit_full
 
     def _catboost_params(self, iterations: int) -> dict[str, Any]:
         return {
@@ -134,6 +136,7 @@ class CatBoostClassifier(EarlyStoppingClassifierMixin, _CatBoostBase):
         validation_fraction: float = 0.1,
         class_weight: str | dict[Any, float] | None = None,
         random_state: int | None = None,
+        refit_full: bool = False,
     ) -> None:
         super().__init__(
             depth=depth,
@@ -143,6 +146,7 @@ class CatBoostClassifier(EarlyStoppingClassifierMixin, _CatBoostBase):
             early_stopping_rounds=early_stopping_rounds,
             validation_fraction=validation_fraction,
             random_state=random_state,
+            refit_full=refit_full,
         )
         self.class_weight = class_weight
 

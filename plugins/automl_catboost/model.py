@@ -67,6 +67,7 @@ CATBOOST = ModelSpec(
     params=CatBoostParams,
     search_space=_search_space,
     cost=3.5,
+    refit_cost=2.0,  # early stopping, then a fit on every row (refit_full)
     needs_scaling=False,
     # CatBoost is the `catboost` extra: without it the model is listed as unavailable.
     requires=("catboost",),

@@ -46,6 +46,7 @@ class _LightGBMBase(EarlyStoppingBoosterBase):
         early_stopping_rounds: int = 50,
         validation_fraction: float = 0.1,
         random_state: int | None = None,
+        refit_full: bool = False,
     ) -> None:
         self.num_leaves = num_leaves
         self.learning_rate = learning_rate
@@ -58,6 +59,7 @@ class _LightGBMBase(EarlyStoppingBoosterBase):
         self.early_stopping_rounds = early_stopping_rounds
         self.validation_fraction = validation_fraction
         self.random_state = random_state
+        self.refit_full = refit_full
 
     def _lightgbm_params(self) -> dict[str, Any]:
         return {
@@ -138,6 +140,7 @@ class LightGBMClassifier(EarlyStoppingClassifierMixin, _LightGBMBase):
         validation_fraction: float = 0.1,
         class_weight: str | None = None,
         random_state: int | None = None,
+        refit_full: bool = False,
     ) -> None:
         super().__init__(
             num_leaves=num_leaves,
@@ -151,6 +154,7 @@ class LightGBMClassifier(EarlyStoppingClassifierMixin, _LightGBMBase):
             early_stopping_rounds=early_stopping_rounds,
             validation_fraction=validation_fraction,
             random_state=random_state,
+            refit_full=refit_full,
         )
         self.class_weight = class_weight
 

@@ -42,6 +42,7 @@ class _XGBoostBase(EarlyStoppingBoosterBase):
         early_stopping_rounds: int = 50,
         validation_fraction: float = 0.1,
         random_state: int | None = None,
+        refit_full: bool = False,
     ) -> None:
         self.max_depth = max_depth
         self.learning_rate = learning_rate
@@ -54,6 +55,7 @@ class _XGBoostBase(EarlyStoppingBoosterBase):
         self.early_stopping_rounds = early_stopping_rounds
         self.validation_fraction = validation_fraction
         self.random_state = random_state
+        self.refit_full = refit_full
 
     def _xgboost_params(self) -> dict[str, Any]:
         return {
@@ -133,6 +135,7 @@ class XGBoostClassifier(EarlyStoppingClassifierMixin, _XGBoostBase):
         validation_fraction: float = 0.1,
         class_weight: str | dict[Any, float] | None = None,
         random_state: int | None = None,
+        refit_full: bool = False,
     ) -> None:
         super().__init__(
             max_depth=max_depth,
@@ -146,6 +149,7 @@ class XGBoostClassifier(EarlyStoppingClassifierMixin, _XGBoostBase):
             early_stopping_rounds=early_stopping_rounds,
             validation_fraction=validation_fraction,
             random_state=random_state,
+            refit_full=refit_full,
         )
         self.class_weight = class_weight
 
