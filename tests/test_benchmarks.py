@@ -1,4 +1,5 @@
-"""Smoke tests of the benchmark scripts (benchmarks/suite.py, overhead.py, budget.py) on tiny data."""
+"""Smoke tests of the benchmark scripts (benchmarks/suite.py, overhead.py, budget.py,
+refit_full.py) on tiny data."""
 
 from __future__ import annotations
 
@@ -269,3 +270,28 @@ def test_budget_prints_one_line_per_budget_and_the_max_ratio(
     )
     assert last, lines[-1]
     assert float(last.group(1)) == ratio
+
+
+def test_refit_full_compares_both_fits_and_counts_the_better(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("lightgbm")
+    for sibling in (*SIBLINGS, "suite"):  # refit_full.py imports suite.py too
+        _module(sibling, sibling, monkeypatch)
+    script = _module("refit_full", "_bench_refit_full", monkeypatch)
+    suite = _tiny_suite(tmp_path)
+    arguments = [str(suite), "--datasets", "tiny", "--models", "lightgbm", "--seeds", "0", "1"]
+    assert script.main([*arguments, "--splits-dir", str(tmp_path / "splits")]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("tiny")]
+    assert len(lines) == 2, out
+    for line in lines:
+        stopped, rounds = map(int, re.search(r"(\d+)>(\d+)", line).groups())  # type: ignore[union-attr]
+        assert rounds == max(1, round(stopped / 0.9))  # LightGBM holds out 10 %
+    assert re.search(r"refit_full scored better in [0-2] of 2 fits; fit time [\d.]+ s", out)
+    assert sorted(p.name for p in (tmp_path / "splits").iterdir()) == [
+        "tiny.seed0.json",
+        "tiny.seed1.json",
+    ]
+    assert script.main([str(suite), "--datasets", "nope"]) == 2
+    assert "unknown dataset(s) ['nope']" in capsys.readouterr().err

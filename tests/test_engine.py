@@ -313,19 +313,6 @@ def test_time_budget_stops_at_the_search_deadline(
     assert run.numbers(OptunaState.FAIL) == timed_out
 
 
-def test_the_deadline_keeps_time_for_the_best_models_refit_cost() -> None:
-    """A model whose final fit takes 3 times a fold's (``refit_cost``: a booster early-stops,
-    then fits every row) moves the search's deadline earlier by that much more refit time."""
-    script = by_number({1: Script(scores=[0.5], ending=Ending.HANG)})
-    costly = dataclasses.replace(COIN, refit_cost=3.0)
-    run = search(memory_study(), script, slots=2, time_budget=20.0, models=(costly,))
-    assert run.result is not None
-    assert run.result.stopped_by is StopReason.TIME_BUDGET
-    stop_at = 20.0 - _reserve(0.8 * 3.0)
-    assert stop_at < 20.0 - _reserve(0.8) - 2.0
-    assert stop_at <= run.clock.now <= stop_at + POLL_SECONDS
-
-
 # -- pruning -------------------------------------------------------------------------------------
 
 BAD = Script(scores=[0.1, 0.1, 0.1])

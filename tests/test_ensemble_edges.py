@@ -145,16 +145,23 @@ def _plan(prepared: Any, fits: dict[int, float], weights: dict[int, float]) -> t
     return board, plan
 
 
-def _recording_fit_row(monkeypatch: pytest.MonkeyPatch, wait: Any = None) -> list[int | None]:
-    """Record the trials the ensemble refit fits (``wait()`` is called in each fit)."""
+def _recording_fit_row(
+    monkeypatch: pytest.MonkeyPatch, wait: Any = None, fulls: dict[int | None, bool] | None = None
+) -> list[int | None]:
+    """Record the trials the ensemble refit fits (``wait()`` is called in each fit), and in
+    ``fulls`` whether each refits in full."""
     refitted: list[int | None] = []
     real_fit_row = refit_module.fit_row
 
-    def recording_fit_row(resolved: Any, prepared: Any, row: LeaderboardRow, part: Any) -> Any:
+    def recording_fit_row(
+        resolved: Any, prepared: Any, row: LeaderboardRow, part: Any, *, full: bool = True
+    ) -> Any:
         refitted.append(row.trial)
+        if fulls is not None:
+            fulls[row.trial] = full
         if wait is not None:
             wait()
-        return real_fit_row(resolved, prepared, row, part)
+        return real_fit_row(resolved, prepared, row, part, full=full)
 
     monkeypatch.setattr(refit_module, "fit_row", recording_fit_row)
     return refitted
@@ -230,21 +237,41 @@ def _with_spec(prepared: Any, **changes: Any) -> None:
     )
 
 
-def test_a_members_refit_cost_scales_its_planned_refit(
-    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("time_budget", "full"),
+    [(60, {1: True, 2: True}), (35, {1: False, 2: True}), (25, {1: False, 2: False})],
+)
+def test_members_refit_in_full_only_with_the_time_their_refit_cost_asks(
+    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch, time_budget: float, full: Any
 ) -> None:
-    """Two members of about 10 s each fit one after the other in 25 s; with ``refit_cost`` 2 (a
-    booster that early-stops, then fits every row) each takes about 20 s and only the first
-    is refitted."""
+    """Two members whose plain refits take about 10 s each, on one lane, with ``refit_cost`` 3:
+    a full refit (30 s) is chosen only when it leaves time for the plain refit of the member
+    after it and for packaging; the members are kept either way."""
     resolved, prepared = prepared_churn
-    _with_spec(prepared, refit_cost=2.0)
+    _with_spec(prepared, refit_cost=3.0)
     board, plan = _plan(prepared, dict.fromkeys((1, 2), 10.0 * 2 / 3), {1: 0.6, 2: 0.4})
     monkeypatch.setattr(refit_module, "refit_lanes", lambda resolved: 1)
-    refitted = _recording_fit_row(monkeypatch)
-    budget = Budget(time_budget=25, cv=3, clock=_Clock())
+    seen: dict[int | None, bool] = {}
+    refitted = _recording_fit_row(monkeypatch, fulls=seen)
+    budget = Budget(time_budget=time_budget, cv=3, clock=_Clock())
     refit_module.refit_ensemble(resolved, prepared, board, plan, budget)
-    assert refitted == [1]
-    assert plan.record.dropped == [2]
+    assert refitted == [1, 2]
+    assert seen == full
+
+
+def test_the_best_trial_refits_in_full_when_time_allows(prepared_churn: Any) -> None:
+    from automl.runner.finish import full_refit_in_time
+
+    _, prepared = prepared_churn
+    _with_spec(prepared, refit_cost=2.0)
+    board, _ = _plan(prepared, {1: 10.0 * 2 / 3}, {1: 1.0})
+    row = board.row(1)
+    assert full_refit_in_time(Budget(), prepared, row)  # no time budget
+    assert full_refit_in_time(Budget(time_budget=22, cv=3, clock=_Clock()), prepared, row)
+    assert not full_refit_in_time(Budget(time_budget=21, cv=3, clock=_Clock()), prepared, row)
+    assert not full_refit_in_time(
+        Budget(time_budget=30, cv=3, clock=_Clock()), prepared, row, kept=9.0
+    )
 
 
 def test_the_final_fit_turns_on_refit_full_where_the_estimator_has_it(

@@ -96,7 +96,7 @@ def build_ensemble(
         seed=search.seed,
         max_members=spec.max_members,
         max_latency_ms=spec.max_latency_ms,
-        should_stop=lambda: _out_of_time(budget, prepared, leaderboard),
+        should_stop=lambda: _out_of_time(budget, leaderboard),
     )
     if selection is None or len(selection.weights) < 2:
         logger.info(
@@ -184,17 +184,16 @@ def describe_plan(
     row.predict_time_per_1000 = _total(rows[m.trial].predict_time_per_1000 for m in members)
 
 
-def _out_of_time(budget: Budget, prepared: Prepared, leaderboard: Leaderboard) -> bool:
+def _out_of_time(budget: Budget, leaderboard: Leaderboard) -> bool:
     """Whether the selection must stop to leave time for refitting the best trial (should the
     ensemble lose its members) and packaging."""
-    from automl.runner.finish import refit_seconds
     from automl.search.budget import PACKAGE_SECONDS
 
     left = budget.remaining()
     if left is None:
         return False
     best = leaderboard.best
-    return left < PACKAGE_SECONDS + (refit_seconds(budget, prepared, best) if best else 0.0)
+    return left < PACKAGE_SECONDS + budget.refit_seconds(best.fit_time if best else None)
 
 
 def _best_single(leaderboard: Leaderboard) -> float | None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from automl.errors import ExecutorError
 from automl.records import BestTrial, LeaderboardRow, Phase
+from automl.search.budget import PACKAGE_SECONDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -30,8 +31,8 @@ __all__ = [
     "TrainingPart",
     "finish",
     "fit_row",
+    "full_refit_in_time",
     "refit_best",
-    "refit_seconds",
     "score_holdout",
     "training_part",
 ]
@@ -135,11 +136,13 @@ def fit_row(
     prepared: Prepared,
     row: LeaderboardRow,
     part: TrainingPart | None = None,
+    *,
+    full: bool = True,
 ) -> Any:
     """Fit ``row``'s configuration on every training row (``part``, if given); returns the
-    fitted pipeline. An estimator with a ``refit_full`` parameter gets it on (an early-stopping
-    booster then learns from its validation rows too). Threads may fit at once on one ``part``:
-    each works on its own (shallow, copy-on-write) view of the features."""
+    fitted pipeline. With ``full``, an estimator with a ``refit_full`` parameter gets it on (an
+    early-stopping booster then learns from its validation rows too). Threads may fit at once
+    on one ``part``: each works on its own (shallow, copy-on-write) view of the features."""
     from automl.data import build_pipeline
 
     part = part or training_part(prepared)
@@ -147,18 +150,35 @@ def fit_row(
     spec = prepared.models[row.model].spec
     params = spec.params.model_validate(row.params)
     estimator = spec.factory(params, task=table.task, seed=resolved.recipe.search.seed)
-    if "refit_full" in estimator.get_params(deep=False):  # see automl.boosting
+    if full and "refit_full" in estimator.get_params(deep=False):  # see automl.boosting
         estimator.set_params(refit_full=True)
     pipeline = build_pipeline(estimator, table.kinds, part.levels, scale=spec.needs_scaling)
     pipeline.fit(part.features.copy(deep=False), part.target)
     return pipeline
 
 
-def refit_seconds(budget: Budget, prepared: Prepared, row: LeaderboardRow) -> float:
-    """About how long refitting ``row`` on every training row takes: the budget's estimate from
-    its fold fit time, times its model's ``refit_cost``."""
+def full_refit_in_time(
+    budget: Budget, prepared: Prepared, row: LeaderboardRow, kept: float = 0.0
+) -> bool:
+    """Whether ``row``'s refit, started now at its model's ``refit_cost`` (a booster's
+    ``refit_full``: a second fit on every row), should end in the time left, packaging and
+    ``kept`` seconds (other work still to come) kept. The search leaves time for plain refits
+    only: a full one uses what they leave over."""
+    left = budget.remaining()
+    if left is None:
+        return True
     model = prepared.models.get(row.model)
-    return budget.refit_seconds(row.fit_time) * (model.spec.refit_cost if model else 1.0)
+    cost = model.spec.refit_cost if model is not None else 1.0
+    if budget.refit_seconds(row.fit_time) * cost + kept <= left - PACKAGE_SECONDS:
+        return True
+    if cost > 1.0:
+        logger.info(
+            "Trial %d (%s) is refitted without refit_full: %.1f s left is too little",
+            row.trial,
+            row.model,
+            left,
+        )
+    return False
 
 
 def score_holdout(prepared: Prepared, refit: Refit) -> None:
@@ -194,7 +214,8 @@ def refit_best(
             logger.warning("No time left to refit the next configuration (search.time_budget)")
             break
         try:
-            refit = Refit(row=row, pipeline=fit_row(resolved, prepared, row))
+            full = full_refit_in_time(budget, prepared, row)
+            refit = Refit(row=row, pipeline=fit_row(resolved, prepared, row, full=full))
             score_holdout(prepared, refit)
         except Exception as exc:  # a model that fails here is passed over for the next best
             logger.warning(

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from automl.records import LeaderboardRow
 from automl.runner.ensemble import EnsemblePlan, describe_plan
-from automl.runner.finish import Refit, fit_row, refit_seconds, score_holdout, training_part
+from automl.runner.finish import (
+    Refit,
+    fit_row,
+    full_refit_in_time,
+    score_holdout,
+    training_part,
+)
 from automl.search.budget import PACKAGE_SECONDS
 
 if TYPE_CHECKING:
@@ -71,12 +77,9 @@ def refit_ensemble(
     lanes = refit_lanes(resolved)
     order = first + [m for m in record.members if m not in first]
     # Time kept to refit the best trial should the ensemble fall apart, unless it is a member.
-    fallback = 0.0 if first or best is None else refit_seconds(budget, prepared, best)
-    seconds = {m.trial: _member_seconds(budget, prepared, leaderboard, m) for m in order}
-    chosen = _within_time(budget, leaderboard, order, seconds, lanes, len(first), fallback)
-    fitted = _fit_members(
-        resolved, prepared, leaderboard, chosen, lanes, budget, first, fallback, seconds
-    )
+    fallback = 0.0 if first or best is None else budget.refit_seconds(best.fit_time)
+    chosen = _within_time(budget, leaderboard, order, lanes, len(first), fallback)
+    fitted = _fit_members(resolved, prepared, leaderboard, chosen, lanes, budget, first, fallback)
     kept = {member.trial for member in fitted}
     record.dropped.extend(member.trial for member in order if member.trial not in kept)
     fitted.sort(key=lambda m: -m.weight)
@@ -106,27 +109,32 @@ def _fit_members(
     budget: Budget,
     forced: Sequence[MemberRecord],
     fallback: float,
-    seconds: Mapping[int, float],
 ) -> list[EnsembleMember]:
     """Refit ``members`` on ``lanes`` threads (the models' fits release the GIL), one BLAS and
     OpenMP thread each. A member starts only if its refit should still end in the time left
     then, ``fallback`` seconds kept (fits slower than their estimate leave less time), except
     the ``forced`` ones; a member that is not started or fails to refit is left out, said in
-    the log."""
+    the log. A member refits in full (``refit_full``) only if that should end in time too, with
+    the plain refits of the members after it (shared by the lanes) kept."""
     from threadpoolctl import threadpool_limits
 
     from automl.ensemble import EnsembleMember as Member
 
     part = training_part(prepared)  # once, before the threads start
+    lanes = min(lanes, len(members))
+    rows = [leaderboard.row(member.trial) for member in members]
+    seconds = [budget.refit_seconds(row.fit_time if row else None) for row in rows]
+    # Members start in this order: those after one have not started when it does.
+    later = {m.trial: sum(seconds[i + 1 :]) / max(1, lanes) for i, m in enumerate(members)}
 
     def fit(member: MemberRecord) -> Any:
         row = leaderboard.row(member.trial)
         assert row is not None
-        if member not in forced and not _time_for(budget, row, seconds[member.trial], fallback):
+        if member not in forced and not _time_for(budget, row, fallback):
             return None
-        return fit_row(resolved, prepared, row, part)
+        full = full_refit_in_time(budget, prepared, row, fallback + later[member.trial])
+        return fit_row(resolved, prepared, row, part, full=full)
 
-    lanes = min(lanes, len(members))
     if lanes <= 1:
         outcomes = [_attempt(fit, member) for member in members]
     else:
@@ -153,25 +161,16 @@ def _attempt(fit: Callable[[Any], Any], member: Any) -> tuple[Any, Exception | N
         return None, exc
 
 
-def _member_seconds(
-    budget: Budget, prepared: Prepared, leaderboard: Leaderboard, member: MemberRecord
-) -> float:
-    row = leaderboard.row(member.trial)
-    assert row is not None
-    return refit_seconds(budget, prepared, row)
-
-
 def _within_time(
     budget: Budget,
     leaderboard: Leaderboard,
     members: Sequence[MemberRecord],
-    seconds: Mapping[int, float],
     lanes: int,
     forced: int,
     fallback: float,
 ) -> list[MemberRecord]:
-    """The members whose refits (``seconds`` each, by trial), ``lanes`` at a time in this order
-    (each on the lane free first), should end in the time left, with packaging and ``fallback`` seconds kept; the
+    """The members whose refits, ``lanes`` at a time in this order (each on the lane free
+    first), should end in the time left, with packaging and ``fallback`` seconds kept; the
     first ``forced`` members are always kept, each member left out is logged."""
     left = budget.remaining()
     if left is None:
@@ -182,32 +181,32 @@ def _within_time(
         row = leaderboard.row(member.trial)
         assert row is not None
         lane = ends.index(min(ends))
-        end = ends[lane] + seconds[member.trial]
+        end = ends[lane] + budget.refit_seconds(row.fit_time)
         if index >= forced and end + fallback > left - PACKAGE_SECONDS:
-            _log_dropped(row, seconds[member.trial], left)
+            _log_dropped(budget, row, left)
             continue
         ends[lane] = end
         chosen.append(member)
     return chosen
 
 
-def _time_for(budget: Budget, row: LeaderboardRow, seconds: float, fallback: float) -> bool:
-    """Whether ``row``'s refit (about ``seconds``), started now, should end in the time left,
-    with packaging and ``fallback`` seconds kept."""
+def _time_for(budget: Budget, row: LeaderboardRow, fallback: float) -> bool:
+    """Whether ``row``'s refit, started now, should end in the time left, with packaging and
+    ``fallback`` seconds kept."""
     left = budget.remaining()
-    if left is None or seconds + fallback <= left - PACKAGE_SECONDS:
+    if left is None or budget.refit_seconds(row.fit_time) + fallback <= left - PACKAGE_SECONDS:
         return True
-    _log_dropped(row, seconds, left)
+    _log_dropped(budget, row, left)
     return False
 
 
-def _log_dropped(row: LeaderboardRow, seconds: float, left: float) -> None:
+def _log_dropped(budget: Budget, row: LeaderboardRow, left: float) -> None:
     logger.warning(
         "Ensemble: trial %d (%s) dropped, its refit (about %.1f s) would break the time budget "
         "(%.1f s left)",
         row.trial,
         row.model,
-        seconds,
+        budget.refit_seconds(row.fit_time),
         left,
     )
 

@@ -110,7 +110,7 @@ class Search:
         self.buffered: dict[int, TrialOutcome] = {}
         self.counted = trial_counts(study).finished
         self.driver = driver_id()
-        self._best_fit_time: float | None = None  # the best's fold fit, times its refit_cost
+        self._best_fit_time: float | None = None
         self.progress = SearchProgress.of(trial_counts(study))
         self._resume_progress()
         if scheduler is not None:  # what a resumed study measured before
@@ -131,8 +131,7 @@ class Search:
     ) -> None:
         maximize = self.study.direction.name == "MAXIMIZE"
         if value is not None and self.progress.improve(value, model, number, maximize=maximize):
-            cost = self.models[model].spec.refit_cost if model in self.models else 1.0
-            self._best_fit_time = fit_time * cost if isinstance(fit_time, int | float) else None
+            self._best_fit_time = fit_time if isinstance(fit_time, int | float) else None
 
     def _emit(self) -> None:
         self.progress.running = len(self.pending)
