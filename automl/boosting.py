@@ -4,11 +4,11 @@
 drawn with ``random_state``), boosts up to the round cap and stops once the validation loss has
 not improved for ``early_stopping_rounds`` rounds; predictions use the best round
 (``best_iteration_``). With ``refit_full`` (automl sets it for the final fit on every training
-row), the rows held out are not lost: after early stopping the model is fitted again on every
-row for ``best_iteration / (1 - validation_fraction)`` rounds. When the rows are too few for a validation split
-(:func:`~automl.validation.can_split_validation` says no, or a stratified split would leave a
-class out of the training part), it trains :data:`FALLBACK_ROUNDS` rounds (at most the cap) on
-every row instead.
+row when time allows), the rows held out are not lost: after early stopping the model is fitted
+again on every row for ``best_iteration / (1 - validation_fraction)`` rounds. When the rows are
+too few for a validation split (:func:`~automl.validation.can_split_validation` says no, or a
+stratified split would leave a class out of the training part), it trains
+:data:`FALLBACK_ROUNDS` rounds (at most the cap) on every row instead.
 
 A library's estimators subclass :class:`EarlyStoppingBoosterBase` once for what the classifier
 and the regressor share (their parameters and the two fitting hooks), and combine that class with

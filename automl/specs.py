@@ -196,7 +196,8 @@ class ModelSpec(ComponentSpec):
         cost: Relative training cost (1 = a linear model); cheaper defaults are tried first.
         refit_cost: The final fit on every training row, relative to a cross-validation fold's
             fit on as many rows: 2 for an estimator with ``refit_full`` (it early-stops, then
-            fits again on every row). The time budget keeps this much time for the refit.
+            fits again on every row). Under a time budget, ``refit_full`` is turned on only
+            when the time left allows this much.
         needs_scaling: Whether numeric features must be standardised for this model.
         cpus: CPUs one trial uses (for scheduling trials on Ray).
         gpus: GPUs one trial can use when the cluster has them.

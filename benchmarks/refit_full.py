@@ -1,5 +1,7 @@
 """Does ``refit_full`` help? The builtin boosters, early-stopped against refitted on every row.
 
+The boosters: LightGBM, XGBoost, CatBoost and scikit-learn's histogram gradient boosting.
+
 For each dataset of the suite (the core ones unless ``--datasets``), seed and booster, at the
 booster's default configuration and ``random_state`` = the seed:
 
@@ -31,7 +33,7 @@ from typing import Any
 from common import fixed_split, read_labelled
 from suite import SuiteError, load_suite
 
-BOOSTERS = ("lightgbm", "xgboost", "catboost")
+BOOSTERS = ("lightgbm", "xgboost", "catboost", "hist_gradient_boosting")
 SPLITS_DIR = Path(__file__).resolve().parent / "splits"
 
 
@@ -84,8 +86,9 @@ def compare(
         estimator.fit(x[train], y[train])
         seconds.append(time.perf_counter() - started)
     return {
-        "stopped": kept.best_iteration_,
-        "rounds": full.best_iteration_,
+        "stopped": kept.stopped_iteration_,
+        # automl.boosting's estimators count rounds in best_iteration_, scikit-learn's in n_iter_
+        "rounds": getattr(full, "best_iteration_", None) or full.n_iter_,
         "kept": _score(entry["task"], kept, x[test], y[test]),
         "full": _score(entry["task"], full, x[test], y[test]),
         "kept_s": seconds[0],
@@ -121,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     better = total = 0
     seconds = [0.0, 0.0]
     print(
-        f"{'dataset':<34} seed {'model':<9} rounds     early-stopped  refit_full  better  s(es/full)"
+        f"{'dataset':<34} seed {'model':<22} rounds     early-stopped  refit_full  better  s(es/full)"
     )
     for entry in chosen:
         up = entry["task"] == "binary"  # AUC; log loss and RMSE are losses
@@ -133,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seconds[0] += got["kept_s"]
                 seconds[1] += got["full_s"]
                 print(
-                    f"{entry['name']:<34} {seed:>4} {model:<9} {got['stopped']:>4}>{got['rounds']:<5}"
+                    f"{entry['name']:<34} {seed:>4} {model:<22} {got['stopped']:>4}>{got['rounds']:<5}"
                     f" {got['kept']:>13.4f} {got['full']:>11.4f}  {'yes' if wins else 'no':<6}"
                     f"  {got['kept_s']:.1f}/{got['full_s']:.1f}",
                     flush=True,

@@ -115,6 +115,8 @@ def test_costs() -> None:
         "knn": 1.5,
         "svm": 3.0,
     }
+    refits = {name: spec.refit_cost for name, spec in SPECS.items() if spec.refit_cost != 1.0}
+    assert refits == {"hist_gradient_boosting": 2.0}  # early stopping, then every row
 
 
 @pytest.mark.parametrize("task", list(Task))
@@ -199,6 +201,29 @@ def test_tiny_training_sets_still_fit() -> None:
     hgb = build("hist_gradient_boosting", Task.REGRESSION).fit(x, x[:, 0])
     assert hgb.n_iter_ == 100  # a fixed number of iterations instead of early stopping
     assert (hgb.early_stopping, hgb.max_iter) == (True, 1000)  # the parameters are left as set
+
+
+@pytest.mark.parametrize("task", [Task.BINARY, Task.REGRESSION])
+def test_hist_gradient_boosting_refits_in_full_on_every_row(task: Task) -> None:
+    """With ``refit_full`` (automl's final fit) the early-stopped model is fitted again on
+    every row for its iterations scaled to them; the parameters are left as set."""
+    x, y = labelled_data(["a", "b"], rows=400)
+    target: Any = y if task is Task.BINARY else 3.0 * x[:, 0] + x[:, 1]
+    kept = build("hist_gradient_boosting", task).fit(x, target)
+    full = build("hist_gradient_boosting", task)
+    assert full.get_params()["refit_full"] is False
+    full = clone(full.set_params(refit_full=True))
+    assert full.refit_full is True
+    full.fit(x, target)
+    assert kept.stopped_iteration_ == kept.n_iter_ == full.stopped_iteration_ < 1000
+    assert full.n_iter_ == max(1, round(kept.n_iter_ / 0.9))
+    assert (full.early_stopping, full.max_iter) == (True, 1000)
+    method = "predict" if task is Task.REGRESSION else "predict_proba"
+    assert not np.allclose(getattr(full, method)(x), getattr(kept, method)(x))
+    tiny_x, tiny_y = labelled_data(["a", "b"], rows=12)
+    tiny = build("hist_gradient_boosting", task).set_params(refit_full=True)
+    tiny_target = tiny_y if task is Task.BINARY else tiny_x[:, 0]
+    assert tiny.fit(tiny_x, tiny_target).n_iter_ == 100  # no validation part: nothing to refit
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,9 @@ picklable) whose ``fit`` copes with what a search throws at it:
   ``ConvergenceWarning`` is silenced rather than turned into a failed trial.
 * :class:`HistGradientBoostingClassifier`, :class:`HistGradientBoostingRegressor`:
   when the training rows are too few to split off a (stratified) validation set, early stopping
-  gives way to at most :data:`FALLBACK_ITERATIONS` iterations instead of failing.
+  gives way to at most :data:`FALLBACK_ITERATIONS` iterations instead of failing; with
+  ``refit_full`` (automl's final fit) an early-stopped model is fitted again on every row for
+  its iterations scaled to them, as :mod:`automl.boosting` does.
 * :class:`KNNClassifier`, :class:`KNNRegressor`: ``n_neighbors`` is capped by the training rows.
 * :class:`SVMClassifier`, :class:`SVMRegressor`: the RBF kernel runs on libsvm, the linear one
   on liblinear (fast for any ``C``); ``gamma_factor`` scales scikit-learn's
@@ -20,6 +22,7 @@ picklable) whose ``fit`` copes with what a search throws at it:
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any
 
@@ -63,30 +66,69 @@ def _fit_hgb(
     estimator: Any, parent: type[Any], X: Any, y: Any, sample_weight: Any, *, classification: bool
 ) -> Any:
     requested = estimator.early_stopping, estimator.max_iter
-    if requested[0] is True and not can_split_validation(
+    early = requested[0] is True and can_split_validation(
         y, estimator.validation_fraction, classification=classification
-    ):
+    )
+    if requested[0] is True and not early:
         # Too few rows for a validation set: a fixed, moderate number of iterations instead.
         estimator.early_stopping = False
         estimator.max_iter = min(estimator.max_iter, FALLBACK_ITERATIONS)
     try:
-        return parent.fit(estimator, X, y, sample_weight=sample_weight)
+        parent.fit(estimator, X, y, sample_weight=sample_weight)
+        estimator.stopped_iteration_ = estimator.n_iter_
+        if early and estimator.refit_full:
+            # Every row, the validation part included, for as many iterations per row seen.
+            estimator.early_stopping = False
+            estimator.max_iter = max(
+                1, round(estimator.n_iter_ / (1 - estimator.validation_fraction))
+            )
+            parent.fit(estimator, X, y, sample_weight=sample_weight)
+        return estimator
     finally:
         estimator.early_stopping, estimator.max_iter = requested
 
 
+def _with_refit_full(parent: type[Any]) -> inspect.Signature:
+    """``parent.__init__``'s signature and ``refit_full=False``: scikit-learn reads an
+    estimator's parameters from its ``__init__``'s signature."""
+    signature = inspect.signature(parent.__init__)
+    refit_full = inspect.Parameter(
+        "refit_full", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=bool
+    )
+    return signature.replace(parameters=[*signature.parameters.values(), refit_full])
+
+
 class HistGradientBoostingClassifier(_HGBClassifier):
-    """scikit-learn's, without early stopping when the rows are too few to split."""
+    """scikit-learn's, without early stopping when the rows are too few to split, and with
+    ``refit_full``.
+
+    Attributes:
+        stopped_iteration_: The iterations early stopping kept (``n_iter_`` unless
+            ``refit_full`` refitted on every row).
+    """
+
+    def __init__(self, *, refit_full: bool = False, **params: Any) -> None:
+        super().__init__(**params)
+        self.refit_full = refit_full
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> HistGradientBoostingClassifier:
         return _fit_hgb(self, _HGBClassifier, X, y, sample_weight, classification=True)
 
 
 class HistGradientBoostingRegressor(_HGBRegressor):
-    """scikit-learn's, without early stopping when the rows are too few to split."""
+    """scikit-learn's, without early stopping when the rows are too few to split, and with
+    ``refit_full`` (see :class:`HistGradientBoostingClassifier`)."""
+
+    def __init__(self, *, refit_full: bool = False, **params: Any) -> None:
+        super().__init__(**params)
+        self.refit_full = refit_full
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> HistGradientBoostingRegressor:
         return _fit_hgb(self, _HGBRegressor, X, y, sample_weight, classification=False)
+
+
+HistGradientBoostingClassifier.__init__.__signature__ = _with_refit_full(_HGBClassifier)  # type: ignore[attr-defined]
+HistGradientBoostingRegressor.__init__.__signature__ = _with_refit_full(_HGBRegressor)  # type: ignore[attr-defined]
 
 
 class _Delegating(BaseEstimator):

@@ -307,7 +307,7 @@ def _hist_gradient_boosting(params: HistGradientBoostingParams, *, task: Task, s
         HistGradientBoostingRegressor,
     )
 
-    common = {
+    common: dict[str, Any] = {
         "learning_rate": params.learning_rate,
         "max_leaf_nodes": params.max_leaf_nodes,
         "min_samples_leaf": params.min_samples_leaf,
@@ -474,6 +474,7 @@ MODELS: tuple[ModelSpec, ...] = (
         params=HistGradientBoostingParams,
         search_space=_hist_gradient_boosting_space,
         cost=3.0,
+        refit_cost=2.0,  # early stopping, then a fit on every row (refit_full)
     ),
     ModelSpec(
         name="knn",
