@@ -482,3 +482,17 @@ def test_no_kept_predictions_reserves_no_time_for_ensemble_refits(tmp_path: Path
     resolved = load_recipe(churn_recipe(tmp_path, extra=extra), PluginRegistry.discover())
     assert resolved.recipe.ensemble.enabled
     assert make_budget(resolved).refits == 2.0
+    assert make_budget(resolved).extra == 0.0
+
+
+@pytest.mark.parametrize(("time_budget", "extra"), [(60, 1.0 + 3.0), (300, 1.0 + 15.0)])
+def test_the_search_leaves_a_share_of_the_budget_for_the_members(
+    tmp_path: Path, time_budget: float, extra: float
+) -> None:
+    """Beyond the refits of the best trial, the search leaves 1 s for the selection and 5 % of
+    the budget for members slower than the best (a cheap best model with costly partners)."""
+    from automl import load_recipe
+    from automl.runner.flow import make_budget
+
+    recipe = churn_recipe(tmp_path, extra=f"search: {{time_budget: {time_budget}}}\n")
+    assert make_budget(load_recipe(recipe, PluginRegistry.discover())).extra == extra

@@ -83,7 +83,7 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
     Its clock starts at ``started`` (a :func:`time.monotonic` value; the CLI passes the start
     of its process, so start-up counts against the budget too), or now.
     """
-    from automl.runner.refit_ensemble import ensemble_refits
+    from automl.runner.refit_ensemble import ensemble_refits, member_reserve
     from automl.search import Budget
 
     search = resolved.recipe.search
@@ -95,7 +95,7 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
         cv=search.cv if isinstance(search.cv, int) else AUTO_FOLDS,  # auto: set once data is read
         requested=requested_budget(resolved),
         refits=ensemble_refits(resolved) if ensemble else 2.0,
-        extra=ENSEMBLE_SECONDS if ensemble else 0.0,
+        extra=ENSEMBLE_SECONDS + member_reserve(resolved) if ensemble else 0.0,
     )
     if started is not None:
         budget.started = min(started, budget.started)

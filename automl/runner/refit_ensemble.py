@@ -28,10 +28,22 @@ if TYPE_CHECKING:
     from automl.runner.prepare import Prepared
     from automl.search.budget import Budget
 
-__all__ = ["ENSEMBLE_REFITS", "ensemble_refits", "refit_ensemble", "refit_lanes"]
+__all__ = [
+    "ENSEMBLE_REFITS",
+    "MEMBER_SHARE",
+    "ensemble_refits",
+    "member_reserve",
+    "refit_ensemble",
+    "refit_lanes",
+]
 
 ENSEMBLE_REFITS = 4.0
 """Member refits the search leaves time for when an ensemble may follow (shared by the lanes)."""
+
+MEMBER_SHARE = 0.05
+"""Share of the time budget the search also leaves for the members' refits. The rest of the
+reserve scales with the best trial's fit time, and a cheap best model (a logistic regression)
+often has costlier partners (extra trees, CatBoost) that would otherwise be dropped."""
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +64,12 @@ def ensemble_refits(resolved: ResolvedRecipe) -> float:
     follow: :data:`ENSEMBLE_REFITS` members shared by the refit lanes, and never less than the
     2 a single best model gets."""
     return max(2.0, ENSEMBLE_REFITS / refit_lanes(resolved))
+
+
+def member_reserve(resolved: ResolvedRecipe) -> float:
+    """Seconds the search leaves for members slower than the best trial: :data:`MEMBER_SHARE`
+    of the time budget (none without one)."""
+    return MEMBER_SHARE * (resolved.recipe.search.time_budget or 0.0)
 
 
 def refit_ensemble(
