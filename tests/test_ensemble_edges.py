@@ -481,18 +481,24 @@ def test_no_kept_predictions_reserves_no_time_for_ensemble_refits(tmp_path: Path
     extra = "search: {time_budget: 60, keep_predictions: 0}\n"
     resolved = load_recipe(churn_recipe(tmp_path, extra=extra), PluginRegistry.discover())
     assert resolved.recipe.ensemble.enabled
-    assert make_budget(resolved).refits == 2.0
-    assert make_budget(resolved).extra == 0.0
+    assert (make_budget(resolved).extra, make_budget(resolved).members) == (0.0, 0.0)
 
 
-@pytest.mark.parametrize(("time_budget", "extra"), [(60, 1.0 + 3.0), (300, 1.0 + 15.0)])
+@pytest.mark.parametrize(("time_budget", "members"), [(60, 3.0), (300, 15.0)])
 def test_the_search_leaves_a_share_of_the_budget_for_the_members(
-    tmp_path: Path, time_budget: float, extra: float
+    tmp_path: Path, time_budget: float, members: float
 ) -> None:
-    """Beyond the refits of the best trial, the search leaves 1 s for the selection and 5 % of
-    the budget for members slower than the best (a cheap best model with costly partners)."""
+    """Beyond the refits of the best trial, the search leaves 1 s for the selection and, once a
+    trial has completed, 5 % of the budget for members slower than the best (a cheap best model
+    with costly partners); before that, nothing (a small budget still gets its first trial)."""
     from automl import load_recipe
     from automl.runner.flow import make_budget
 
     recipe = churn_recipe(tmp_path, extra=f"search: {{time_budget: {time_budget}}}\n")
-    assert make_budget(load_recipe(recipe, PluginRegistry.discover())).extra == extra
+    budget = make_budget(load_recipe(recipe, PluginRegistry.discover()))
+    assert (budget.extra, budget.members) == (1.0, members)
+    assert (
+        budget.reserve(None) == 2.0 + 1.0 + 1.0
+    )  # packaging, a refit of unknown length, selection
+    refit = 0.1 * 5 / 4  # a fold fit of 0.1 s on 4/5 of the rows
+    assert budget.reserve(0.1) == pytest.approx(3.0 + 0.05 + members + budget.refits * refit)

@@ -95,7 +95,8 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
         cv=search.cv if isinstance(search.cv, int) else AUTO_FOLDS,  # auto: set once data is read
         requested=requested_budget(resolved),
         refits=ensemble_refits(resolved) if ensemble else 2.0,
-        extra=ENSEMBLE_SECONDS + member_reserve(resolved) if ensemble else 0.0,
+        extra=ENSEMBLE_SECONDS if ensemble else 0.0,
+        members=member_reserve(resolved) if ensemble else 0.0,
     )
     if started is not None:
         budget.started = min(started, budget.started)

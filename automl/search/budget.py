@@ -60,6 +60,8 @@ class Budget:
         refits: Refits of the best configuration whose time the search leaves (an ensemble
             refits several members after it).
         extra: Further seconds the search leaves for what follows it (the ensemble selection).
+        members: Further seconds left once a trial has completed (an ensemble's members slower
+            than the best trial); none before, when there is nothing to ensemble yet.
         clock: A monotonic clock in seconds.
         started: The clock's value when the run started.
     """
@@ -70,6 +72,7 @@ class Budget:
     requested: Mapping[str, Any] = field(default_factory=dict)
     refits: float = 2.0
     extra: float = 0.0
+    members: float = 0.0
     clock: Callable[[], float] = time.monotonic
     started: float = field(default=-1.0)
     used: dict[str, float] = field(default_factory=dict)
@@ -107,7 +110,8 @@ class Budget:
         if best_fit_time is None:
             return PACKAGE_SECONDS + 1.0 + self.extra
         refit = self.refit_seconds(best_fit_time)
-        return PACKAGE_SECONDS + self.extra + 0.5 * best_fit_time + self.refits * refit
+        refits = self.members + self.refits * refit
+        return PACKAGE_SECONDS + self.extra + 0.5 * best_fit_time + refits
 
     def refit_seconds(self, fold_fit_time: float | None) -> float:
         """About how long a refit on every training row takes, given a trial's mean fold fit
