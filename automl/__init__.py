@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         EarlyStoppingClassifierMixin,
         EarlyStoppingRegressorMixin,
         class_sample_weight,
+        rounds_on_every_row,
     )
     from automl.estimators import AutoMLClassifier, AutoMLRegressor
     from automl.naming import did_you_mean
@@ -90,6 +91,7 @@ _LAZY = {
     "EarlyStoppingClassifierMixin": "automl.boosting",
     "EarlyStoppingRegressorMixin": "automl.boosting",
     "class_sample_weight": "automl.boosting",
+    "rounds_on_every_row": "automl.boosting",
     "PluginRegistry": "automl.registry",
     "Recipe": "automl.recipe",
     "ResolvedRecipe": "automl.recipe",
@@ -179,6 +181,7 @@ __all__ = [
     "load_model",
     "load_recipe",
     "open_run",
+    "rounds_on_every_row",
     "run",
     "with_overrides",
     "write_bytes_atomic",

@@ -46,10 +46,17 @@ __all__ = [
     "EarlyStoppingClassifierMixin",
     "EarlyStoppingRegressorMixin",
     "class_sample_weight",
+    "rounds_on_every_row",
 ]
 
 FALLBACK_ROUNDS = 100
 """Boosting rounds when the training rows are too few to split off a validation set."""
+
+
+def rounds_on_every_row(best_iteration: int, validation_fraction: float) -> int:
+    """Rounds for a refit on every row after early stopping found ``best_iteration`` on the
+    rows left by ``validation_fraction``: as many rounds per row seen."""
+    return max(1, round(best_iteration / (1.0 - validation_fraction)))
 
 
 def class_sample_weight(class_weight: Any, y: np.ndarray) -> np.ndarray | None:
@@ -214,8 +221,7 @@ class EarlyStoppingBoosterBase(BaseEstimator, metaclass=ABCMeta):  # type: ignor
             self.best_iteration_ = self.stopped_iteration_ = int(best_iteration)
             self.early_stopped_ = True
             if getattr(self, "refit_full", False):
-                # The same rounds per row seen: the validation rows join the training ones.
-                rounds = max(1, round(best_iteration / (1.0 - self.validation_fraction)))
+                rounds = rounds_on_every_row(best_iteration, self.validation_fraction)
                 model = self._fit_rounds(X, y, weight, rounds)
                 self.best_iteration_ = rounds
         else:

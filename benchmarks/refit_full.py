@@ -24,6 +24,7 @@ fit time (the ratio of the summed fit seconds, both measured in this run)::
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from collections.abc import Sequence
@@ -37,10 +38,17 @@ BOOSTERS = ("lightgbm", "xgboost", "catboost", "hist_gradient_boosting")
 SPLITS_DIR = Path(__file__).resolve().parent / "splits"
 
 
-def _estimator(model: str, task: str, seed: int) -> Any:
-    from automl import PluginRegistry, Task
+@functools.cache
+def _registry() -> Any:
+    from automl import PluginRegistry
 
-    spec = PluginRegistry.discover().model(model)
+    return PluginRegistry.discover()  # once: every fit pair builds from it
+
+
+def _estimator(model: str, task: str, seed: int) -> Any:
+    from automl import Task
+
+    spec = _registry().model(model)
     return spec.factory(spec.params(), task=Task(task), seed=seed)
 
 
@@ -67,16 +75,21 @@ def _features(frame: Any, target: str) -> tuple[Any, Any]:
     return features.to_numpy(dtype=float), np.asarray(frame[target])
 
 
+@functools.cache
+def _dataset(path: Path, target: str, task: str) -> tuple[Any, Any, Any]:
+    """The labelled rows, features and target of a dataset, read once for every seed and model."""
+    frame = read_labelled(path, target)
+    x, y = _features(frame, target)
+    return frame, x, y.astype(float) if task == "regression" else y
+
+
 def compare(
     entry: dict[str, Any], seed: int, model: str, base: Path, splits_dir: Path = SPLITS_DIR
 ) -> dict[str, Any]:
     """Fit ``model`` both ways on one split; their test scores and fit seconds."""
     from sklearn.base import clone
 
-    frame = read_labelled(base / entry["file"], entry["target"])
-    x, y = _features(frame, entry["target"])
-    if entry["task"] == "regression":
-        y = y.astype(float)
+    frame, x, y = _dataset(base / entry["file"], entry["target"], entry["task"])
     train, test, _ = fixed_split(entry, frame, y, seed, splits_dir)
     kept = _estimator(model, entry["task"], seed)
     full = clone(kept).set_params(refit_full=True)

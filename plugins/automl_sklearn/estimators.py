@@ -35,7 +35,7 @@ from sklearn.linear_model import ElasticNet, LogisticRegression
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from automl import can_split_validation
+from automl import can_split_validation, rounds_on_every_row
 
 
 class QuietLogisticRegression(LogisticRegression):
@@ -79,9 +79,8 @@ def _fit_hgb(
         if early and estimator.refit_full:
             # Every row, the validation part included, for as many iterations per row seen.
             estimator.early_stopping = False
-            estimator.max_iter = max(
-                1, round(estimator.n_iter_ / (1 - estimator.validation_fraction))
-            )
+            fraction = estimator.validation_fraction
+            estimator.max_iter = rounds_on_every_row(estimator.n_iter_, fraction)
             parent.fit(estimator, X, y, sample_weight=sample_weight)
         return estimator
     finally:
