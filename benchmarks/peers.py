@@ -234,7 +234,7 @@ def run_split(
             wall, info, error = run_tool(pythons[tool], tool, work, entry, seed, args)
             row = {**base, "tool": tool, "wall_s": round(wall, 2)}
             row.update(wall_ratio=round(wall / args.time_budget, 3), fit_s=info.get("fit_s"))
-            row.update(phases=info.get("phases"))
+            row.update(predict_s=info.get("predict_s"), phases=info.get("phases"))
             row.update(tool_version=info.get("tool_version"), best_model=info.get("best_model"))
             if error is None:
                 try:

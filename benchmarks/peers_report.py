@@ -42,6 +42,7 @@ CSV_FIELDS = (
     "time_budget",
     "wall_ratio",
     "fit_s",
+    "predict_s",
     "phases",
     "cpus",
     "train_rows",

@@ -56,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     path.write_text(json.dumps(recipe, indent=1), encoding="utf-8")  # JSON is YAML
     started = time.monotonic()
     result = automl.run(path, run_dir=args.workdir / "run", progress=False)
-    fit_s = time.monotonic() - started
+    fitted = time.monotonic()
+    fit_s = fitted - started
     finished = automl.open_run(result.run_dir)
     package = finished.load_model()
     if args.task == "regression":
@@ -64,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         proba = package.predict_proba(test)
         write_predictions(args.predictions, proba.to_numpy(), list(proba.columns), len(test))
+    predict_s = time.monotonic() - fitted  # loading the package included
     summary = finished.summary
     best = summary.best_trial
     best_model = best.model if best is not None else None
@@ -76,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "best_model": best_model,
             "trials": summary.trials.complete,
             "fit_s": round(fit_s, 2),
+            "predict_s": round(predict_s, 2),
             "phases": " ".join(
                 f"{name}={seconds:.1f}" for name, seconds in summary.budget.used.items()
             ),

@@ -33,18 +33,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         verbose=0,
         log_file_name=str(args.workdir / "flaml.log"),
     )
-    fit_s = time.monotonic() - started
+    fitted = time.monotonic()
+    fit_s = fitted - started
     if args.task == "regression":
         write_predictions(args.predictions, automl.predict(test), None, len(test))
     else:
         classes = list(automl.classes_)
         write_predictions(args.predictions, automl.predict_proba(test), classes, len(test))
+    predict_s = time.monotonic() - fitted
     write_info(
         args.info,
         {
             "tool_version": flaml.__version__,
             "best_model": automl.best_estimator,
             "fit_s": round(fit_s, 2),
+            "predict_s": round(predict_s, 2),
         },
     )
     return 0
