@@ -36,6 +36,7 @@ from automl.search import (
     recover_unfinished,
     trial_counts,
 )
+from automl.search.budget import PACKAGE_SECONDS
 from automl.search.engine import POLL_SECONDS
 from tests.fake_executor import ROWS, Ending, FakeClock, FakeExecutor, Script, oof_of
 
@@ -446,6 +447,17 @@ def test_can_finish_allows_twice_the_pace_of_the_folds_run() -> None:
     assert budget.can_finish(left * 1.01, 2, None) is False
     assert budget.can_finish(1000.0, 0, None) is True  # every fold done
     assert Budget(n_trials=5, clock=clock).can_finish(1000.0, 1000, None) is True
+
+
+def test_time_for_keeps_the_packaging_seconds() -> None:
+    clock = FakeClock(10.0)
+    budget = Budget(time_budget=20.0, clock=clock, started=0.0)
+    room = 10.0 - PACKAGE_SECONDS
+    assert budget.time_for(room) is True
+    assert budget.time_for(room + 0.01) is False
+    clock.advance(20.0)  # past the deadline: nothing fits, not even nothing
+    assert budget.time_for(0.0) is False
+    assert Budget(n_trials=5, clock=clock).time_for(1e9) is True  # no time budget
 
 
 # -- a dead worker is retried once ---------------------------------------------------------------

@@ -187,13 +187,8 @@ def describe_plan(
 def _out_of_time(budget: Budget, leaderboard: Leaderboard) -> bool:
     """Whether the selection must stop to leave time for refitting the best trial (should the
     ensemble lose its members) and packaging."""
-    from automl.search.budget import PACKAGE_SECONDS
-
-    left = budget.remaining()
-    if left is None:
-        return False
     best = leaderboard.best
-    return left < PACKAGE_SECONDS + budget.refit_seconds(best.fit_time if best else None)
+    return not budget.time_for(budget.refit_seconds(best.fit_time if best else None))
 
 
 def _best_single(leaderboard: Leaderboard) -> float | None:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from automl.errors import ExecutorError
 from automl.records import BestTrial, LeaderboardRow, Phase
-from automl.search.budget import PACKAGE_SECONDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -164,19 +163,16 @@ def full_refit_in_time(
     ``refit_full``: a second fit on every row), should end in the time left, packaging and
     ``kept`` seconds (other work still to come) kept. The search leaves time for plain refits
     only: a full one uses what they leave over."""
-    left = budget.remaining()
-    if left is None:
-        return True
     model = prepared.models.get(row.model)
     cost = model.spec.refit_cost if model is not None else 1.0
-    if budget.refit_seconds(row.fit_time) * cost + kept <= left - PACKAGE_SECONDS:
+    if budget.time_for(budget.refit_seconds(row.fit_time) * cost + kept):
         return True
     if cost > 1.0:
         logger.info(
             "Trial %d (%s) is refitted without refit_full: %.1f s left is too little",
             row.trial,
             row.model,
-            left,
+            budget.remaining() or 0.0,
         )
     return False
 

@@ -18,7 +18,6 @@ from automl.runner.finish import (
     score_holdout,
     training_part,
 )
-from automl.search.budget import PACKAGE_SECONDS
 
 if TYPE_CHECKING:
     from automl.ensemble import EnsembleMember
@@ -200,7 +199,7 @@ def _within_time(
         assert row is not None
         lane = ends.index(min(ends))
         end = ends[lane] + budget.refit_seconds(row.fit_time)
-        if index >= forced and end + fallback > left - PACKAGE_SECONDS:
+        if index >= forced and not budget.time_for(end + fallback):
             _log_dropped(budget, row, left)
             continue
         ends[lane] = end
@@ -211,10 +210,9 @@ def _within_time(
 def _time_for(budget: Budget, row: LeaderboardRow, fallback: float) -> bool:
     """Whether ``row``'s refit, started now, should end in the time left, with packaging and
     ``fallback`` seconds kept."""
-    left = budget.remaining()
-    if left is None or budget.refit_seconds(row.fit_time) + fallback <= left - PACKAGE_SECONDS:
+    if budget.time_for(budget.refit_seconds(row.fit_time) + fallback):
         return True
-    _log_dropped(budget, row, left)
+    _log_dropped(budget, row, budget.remaining() or 0.0)
     return False
 
 

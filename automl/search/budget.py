@@ -118,6 +118,12 @@ class Budget:
         time: ``cv / (cv - 1)`` of it (a fold fits on that share of the rows)."""
         return (fold_fit_time or 0.0) * self.cv / max(1, self.cv - 1)
 
+    def time_for(self, seconds: float) -> bool:
+        """Whether ``seconds`` of work started now should end in the time left with
+        :data:`PACKAGE_SECONDS` kept for packaging (always, without a time budget)."""
+        left = self.remaining()
+        return left is None or seconds <= left - PACKAGE_SECONDS
+
     def search_deadline(self, best_fit_time: float | None) -> float | None:
         """The clock value at which the search stops asking for trials."""
         deadline = self.deadline
