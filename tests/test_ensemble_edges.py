@@ -4,6 +4,7 @@ search, and runs that keep no predictions."""
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -242,7 +243,11 @@ def _with_spec(prepared: Any, **changes: Any) -> None:
     [(60, {1: True, 2: True}), (35, {1: False, 2: True}), (25, {1: False, 2: False})],
 )
 def test_members_refit_in_full_only_with_the_time_their_refit_cost_asks(
-    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch, time_budget: float, full: Any
+    prepared_churn: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    time_budget: float,
+    full: Any,
 ) -> None:
     """Two members whose plain refits take about 10 s each, on one lane, with ``refit_cost`` 3:
     a full refit (30 s) is chosen only when it leaves time for the plain refit of the member
@@ -254,9 +259,16 @@ def test_members_refit_in_full_only_with_the_time_their_refit_cost_asks(
     seen: dict[int | None, bool] = {}
     refitted = _recording_fit_row(monkeypatch, fulls=seen)
     budget = Budget(time_budget=time_budget, cv=3, clock=_Clock())
-    refit_module.refit_ensemble(resolved, prepared, board, plan, budget)
+    with caplog.at_level(logging.INFO, logger="automl"):
+        refit_module.refit_ensemble(resolved, prepared, board, plan, budget)
     assert refitted == [1, 2]
     assert seen == full
+    for trial, in_full in full.items():  # each refit's time is logged beside its plan
+        line = (
+            f"Trial {trial} (logistic_regression) refitted on every training row in 0.0 s "
+            f"(planned: 10.0 s{' a fit, and it fitted twice: refit_full' if in_full else ''})"
+        )
+        assert line in caplog.messages
 
 
 def test_the_best_trial_refits_in_full_when_time_allows(prepared_churn: Any) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "finish",
     "fit_row",
     "full_refit_in_time",
+    "log_refit",
     "refit_best",
     "score_holdout",
     "training_part",
@@ -177,6 +178,18 @@ def full_refit_in_time(
     return False
 
 
+def log_refit(budget: Budget, row: LeaderboardRow, seconds: float, full: bool) -> None:
+    """Log how long ``row``'s refit took against the estimate the budget planned with."""
+    logger.info(
+        "Trial %d (%s) refitted on every training row in %.1f s (planned: %.1f s%s)",
+        row.trial,
+        row.model,
+        seconds,
+        budget.refit_seconds(row.fit_time),
+        " a fit, and it fitted twice: refit_full" if full else "",
+    )
+
+
 def score_holdout(prepared: Prepared, refit: Refit) -> None:
     """Score ``refit``'s pipeline once on the holdout (if the run has one), every metric."""
     from automl import evaluation
@@ -211,7 +224,9 @@ def refit_best(
             break
         try:
             full = full_refit_in_time(budget, prepared, row)
+            started = budget.clock()
             refit = Refit(row=row, pipeline=fit_row(resolved, prepared, row, full=full))
+            log_refit(budget, row, budget.clock() - started, full)
             score_holdout(prepared, refit)
         except Exception as exc:  # a model that fails here is passed over for the next best
             logger.warning(

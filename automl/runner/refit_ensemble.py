@@ -15,6 +15,7 @@ from automl.runner.finish import (
     Refit,
     fit_row,
     full_refit_in_time,
+    log_refit,
     score_holdout,
     training_part,
 )
@@ -150,7 +151,10 @@ def _fit_members(
         if member not in forced and not _time_for(budget, row, fallback):
             return None
         full = full_refit_in_time(budget, prepared, row, fallback + later[member.trial])
-        return fit_row(resolved, prepared, row, part, full=full)
+        started = budget.clock()
+        pipeline = fit_row(resolved, prepared, row, part, full=full)
+        log_refit(budget, row, budget.clock() - started, full)
+        return pipeline
 
     if lanes <= 1:
         outcomes = [_attempt(fit, member) for member in members]
