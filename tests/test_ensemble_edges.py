@@ -328,17 +328,16 @@ def test_refit_lanes_follow_the_cpus_and_the_recipes_workers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Lanes are this process's CPUs, capped by a numeric ``execution.workers``; the search
-    leaves time for 4 member refits shared by the lanes, never less than for 2."""
+    shares the time it leaves for the members' refits among them."""
     import os
     from types import SimpleNamespace
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
-    for workers, lanes, refits in [("auto", 4, 2.0), (1, 1, 4.0), (2, 2, 2.0), (8, 4, 2.0)]:
+    for workers, lanes in [("auto", 4), (1, 1), (2, 2), (8, 4)]:
         resolved: Any = SimpleNamespace(
             recipe=SimpleNamespace(execution=SimpleNamespace(workers=workers))
         )
         assert refit_module.refit_lanes(resolved) == lanes
-        assert refit_module.ensemble_refits(resolved) == refits
 
 
 # --- The time-aware model choice remembers what a resumed study measured -----------------
@@ -486,14 +485,15 @@ def test_a_regression_ensemble_averages_members_that_predict_a_column() -> None:
 
 def test_no_kept_predictions_reserves_no_time_for_ensemble_refits(tmp_path: Path) -> None:
     """With ``search.keep_predictions: 0`` no ensemble can be built, so the search keeps the
-    usual reserve (2 refits of the best model, no selection time)."""
+    usual reserve (the best trial's refit alone, no selection time)."""
     from automl import load_recipe
     from automl.runner.flow import make_budget
 
     extra = "search: {time_budget: 60, keep_predictions: 0}\n"
     resolved = load_recipe(churn_recipe(tmp_path, extra=extra), PluginRegistry.discover())
     assert resolved.recipe.ensemble.enabled
-    assert (make_budget(resolved).extra, make_budget(resolved).members) == (0.0, 0.0)
+    budget = make_budget(resolved)
+    assert (budget.extra, budget.members, budget.finals, budget.lanes) == (0.0, 0.0, 1, 1)
 
 
 @pytest.mark.parametrize(("time_budget", "members"), [(60, 3.0), (300, 15.0)])
@@ -509,8 +509,6 @@ def test_the_search_leaves_a_share_of_the_budget_for_the_members(
     recipe = churn_recipe(tmp_path, extra=f"search: {{time_budget: {time_budget}}}\n")
     budget = make_budget(load_recipe(recipe, PluginRegistry.discover()))
     assert (budget.extra, budget.members) == (1.0, members)
-    assert (
-        budget.reserve(None) == 2.0 + 1.0 + 1.0
-    )  # packaging, a refit of unknown length, selection
+    assert budget.reserve(()) == 2.0 + 1.0 + 1.0  # packaging, a refit of unknown length, selection
     refit = 0.1 * 5 / 4  # a fold fit of 0.1 s on 4/5 of the rows
-    assert budget.reserve(0.1) == pytest.approx(3.0 + 0.05 + members + budget.refits * refit)
+    assert budget.reserve((0.1,)) == pytest.approx(3.0 + members + 1.5 * refit)

@@ -225,9 +225,9 @@ def test_the_selection_keeps_going_while_the_best_trial_can_still_be_refitted(
     resolved, prepared, layout = setup
     _store(prepared, layout, {t: _noisy(prepared, t) for t in (1, 2, 3, 4)})
     clock = FakeClock()
-    budget = Budget(time_budget=10, cv=3, clock=clock, refits=4.0)
+    budget = Budget(time_budget=10, cv=3, clock=clock, finals=4)
     clock.now += 7.5  # 2.5 s left: less than the search's reserve, enough for one refit
-    assert budget.remaining() < budget.reserve(0.3)
+    assert budget.remaining() < budget.reserve((0.3,) * 4)
     board = _board({1: 0.55, 2: 0.56, 3: 0.57, 4: 0.58}, fit_times=dict.fromkeys((1, 2, 3, 4), 0.3))
     plan = build_ensemble(resolved, prepared, board, layout, budget)
     assert plan is not None

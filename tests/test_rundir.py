@@ -124,8 +124,8 @@ def test_budget_owns_the_clock_and_records_every_phase() -> None:
     assert budget.remaining() == 4.0
     assert not budget.expired()
     # The search stops early enough for the refit of the best trial (5/4 of a fold's fit).
-    assert budget.search_deadline(None) == pytest.approx(110 - (PACKAGE_SECONDS + 1.0))
-    assert budget.search_deadline(2.0) == pytest.approx(110 - (PACKAGE_SECONDS + 1.0 + 2 * 2.5))
+    assert budget.search_deadline(()) == pytest.approx(110 - (PACKAGE_SECONDS + 1.0))
+    assert budget.search_deadline((2.0,)) == pytest.approx(110 - (PACKAGE_SECONDS + 1.5 * 2.5))
     with budget.phase("refit"):
         clock.now += 5
     assert budget.expired()
@@ -140,7 +140,7 @@ def test_a_trial_budget_has_no_deadline() -> None:
     budget = Budget(time_budget=None, n_trials=5, clock=FakeClock())
     assert budget.deadline is None
     assert budget.remaining() is None
-    assert budget.search_deadline(1.0) is None
+    assert budget.search_deadline((1.0,)) is None
     assert not budget.expired()
 
 

@@ -83,7 +83,7 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
     Its clock starts at ``started`` (a :func:`time.monotonic` value; the CLI passes the start
     of its process, so start-up counts against the budget too), or now.
     """
-    from automl.runner.refit_ensemble import ensemble_refits, member_reserve
+    from automl.runner.refit_ensemble import ENSEMBLE_REFITS, member_reserve, refit_lanes
     from automl.search import Budget
 
     search = resolved.recipe.search
@@ -94,7 +94,8 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
         n_trials=search.n_trials,
         cv=search.cv if isinstance(search.cv, int) else AUTO_FOLDS,  # auto: set once data is read
         requested=requested_budget(resolved),
-        refits=ensemble_refits(resolved) if ensemble else 2.0,
+        finals=ENSEMBLE_REFITS if ensemble else 1,
+        lanes=refit_lanes(resolved) if ensemble else 1,
         extra=ENSEMBLE_SECONDS if ensemble else 0.0,
         members=member_reserve(resolved) if ensemble else 0.0,
     )

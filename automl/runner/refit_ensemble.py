@@ -31,14 +31,14 @@ if TYPE_CHECKING:
 __all__ = [
     "ENSEMBLE_REFITS",
     "MEMBER_SHARE",
-    "ensemble_refits",
     "member_reserve",
     "refit_ensemble",
     "refit_lanes",
 ]
 
-ENSEMBLE_REFITS = 4.0
-"""Member refits the search leaves time for when an ensemble may follow (shared by the lanes)."""
+ENSEMBLE_REFITS = 4
+"""Members whose refits the search leaves time for when an ensemble may follow: the best trial
+of as many models, best first, shared by the lanes (:meth:`automl.search.Budget.reserve`)."""
 
 MEMBER_SHARE = 0.05
 """Share of the time budget the search also leaves for the members' refits. The rest of the
@@ -57,13 +57,6 @@ def refit_lanes(resolved: ResolvedRecipe) -> int:
         cpus = os.cpu_count() or 1
     workers = resolved.recipe.execution.workers
     return max(1, min(cpus, workers if isinstance(workers, int) else cpus))
-
-
-def ensemble_refits(resolved: ResolvedRecipe) -> float:
-    """Refits of the best configuration whose time the search leaves when an ensemble may
-    follow: :data:`ENSEMBLE_REFITS` members shared by the refit lanes, and never less than the
-    2 a single best model gets."""
-    return max(2.0, ENSEMBLE_REFITS / refit_lanes(resolved))
 
 
 def member_reserve(resolved: ResolvedRecipe) -> float:

@@ -221,7 +221,7 @@ def run_search(
         store.add(record.number, record.value, oof, record.model)
 
     try:
-        deadline = budget.search_deadline(None)
+        deadline = budget.search_deadline(())
         if deadline is None or budget.clock() < deadline:  # with no time left, start no worker
             executor.start(
                 WorkerSetup(data=data, plugins=plugin_refs(resolved.registry), models=list(models))

@@ -11,17 +11,27 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from automl.records import BudgetRecord
 
-__all__ = ["PACKAGE_SECONDS", "TIME_STOP_SLACK", "Budget", "process_started"]
+__all__ = [
+    "FINISH_SAFETY",
+    "PACKAGE_SECONDS",
+    "TIME_STOP_SLACK",
+    "Budget",
+    "LikelyFinals",
+    "process_started",
+]
 
 PACKAGE_SECONDS = 2.0
 """Seconds kept before the deadline for timing the model's predictions and writing the package
 and the leaderboard (an ensemble of three forests took 1.4 to 1.7 s to package on phoneme)."""
+FINISH_SAFETY = 1.5
+"""The refits the search leaves time for are planned at this many times their estimate (a busy
+machine; a refit on every row can be slower than its folds suggest)."""
 TIME_STOP_SLACK = 2.0
 """A trial is stopped for time only if it would miss the search's deadline even this many times
 faster than its folds ran so far."""
@@ -57,8 +67,9 @@ class Budget:
         cv: Cross-validation folds (the refit on all training rows costs about
             ``cv / (cv - 1)`` of a fold's fit).
         requested: The budget as the recipe file states it (before overrides).
-        refits: Refits of the best configuration whose time the search leaves (an ensemble
-            refits several members after it).
+        finals: Configurations refitted after the search whose time it leaves: 1 (the best
+            trial), or an ensemble's likely members (the best trial of as many models).
+        lanes: Refits that run at once.
         extra: Further seconds the search leaves for what follows it (the ensemble selection).
         members: Further seconds left once a trial has completed (an ensemble's members slower
             than the best trial); none before, when there is nothing to ensemble yet.
@@ -70,7 +81,8 @@ class Budget:
     n_trials: int | None = None
     cv: int = 5
     requested: Mapping[str, Any] = field(default_factory=dict)
-    refits: float = 2.0
+    finals: int = 1
+    lanes: int = 1
     extra: float = 0.0
     members: float = 0.0
     clock: Callable[[], float] = time.monotonic
@@ -101,17 +113,18 @@ class Budget:
         remaining = self.remaining()
         return remaining is not None and remaining <= 0.0
 
-    def reserve(self, best_fit_time: float | None) -> float:
-        """Seconds to keep for the refit and packaging, given the best trial's fold fit time.
-
-        Refitting on every training row takes about ``cv/(cv-1)`` folds' time, and writing the
-        package grows with the model; the margin is generous (a busy machine is slower).
+    def reserve(self, fits: Sequence[float]) -> float:
+        """Seconds to keep for the refits and packaging, given the mean fold fit times of the
+        configurations likely refitted after the search, the best first (none before a trial
+        completed): the :attr:`finals` first, refitted :attr:`lanes` at a time, longest first,
+        at :data:`FINISH_SAFETY` times their estimate; plus :attr:`extra` and :attr:`members`.
         """
-        if best_fit_time is None:
+        if not fits:
             return PACKAGE_SECONDS + 1.0 + self.extra
-        refit = self.refit_seconds(best_fit_time)
-        refits = self.members + self.refits * refit
-        return PACKAGE_SECONDS + self.extra + 0.5 * best_fit_time + refits
+        ends = [0.0] * max(1, self.lanes)
+        for seconds in sorted(map(self.refit_seconds, fits[: self.finals]), reverse=True):
+            ends[ends.index(min(ends))] += seconds
+        return PACKAGE_SECONDS + self.extra + self.members + FINISH_SAFETY * max(ends)
 
     def refit_seconds(self, fold_fit_time: float | None) -> float:
         """About how long a refit on every training row takes, given a trial's mean fold fit
@@ -124,12 +137,13 @@ class Budget:
         left = self.remaining()
         return left is None or seconds <= left - PACKAGE_SECONDS
 
-    def search_deadline(self, best_fit_time: float | None) -> float | None:
-        """The clock value at which the search stops asking for trials."""
+    def search_deadline(self, fits: Sequence[float]) -> float | None:
+        """The clock value at which the search stops asking for trials (``fits`` as for
+        :meth:`reserve`)."""
         deadline = self.deadline
-        return None if deadline is None else deadline - self.reserve(best_fit_time)
+        return None if deadline is None else deadline - self.reserve(fits)
 
-    def can_finish(self, fold_seconds: float, folds_left: int, best_fit_time: float | None) -> bool:
+    def can_finish(self, fold_seconds: float, folds_left: int, fits: Sequence[float]) -> bool:
         """Whether a trial whose folds took ``fold_seconds`` each so far, with ``folds_left`` to
         go, can end before the search's deadline even at :data:`TIME_STOP_SLACK` times its pace
         (a first fold also pays one-time costs: a library's import, a worker's warm-up).
@@ -137,7 +151,7 @@ class Budget:
         Always true without a time budget: a trial budget alone never stops a trial for time,
         so such searches repeat exactly.
         """
-        deadline = self.search_deadline(best_fit_time)
+        deadline = self.search_deadline(fits)
         if deadline is None or folds_left <= 0:
             return True
         return self.clock() + fold_seconds * folds_left / TIME_STOP_SLACK <= deadline
@@ -172,3 +186,27 @@ class Budget:
             used=dict(self.used),
             total=total,
         )
+
+
+@dataclass
+class LikelyFinals:
+    """The best complete trial of each model so far, for :meth:`Budget.reserve`: an ensemble's
+    members are mostly the best trials of several models, so their fold fit times estimate the
+    refits that follow the search better than the best trial's alone."""
+
+    maximize: bool
+    best: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def observe(self, model: object, value: float | None, fit_time: object) -> None:
+        """Note a complete trial's model, score and mean fold fit seconds."""
+        if not isinstance(model, str) or value is None:
+            return
+        seconds = float(fit_time) if isinstance(fit_time, int | float) else 0.0
+        known = self.best.get(model)
+        if known is None or (value > known[0] if self.maximize else value < known[0]):
+            self.best[model] = (value, seconds)
+
+    def fits(self) -> tuple[float, ...]:
+        """The models' best trials' fold fit seconds, best score first."""
+        ranked = sorted(self.best.values(), key=lambda pair: pair[0], reverse=self.maximize)
+        return tuple(seconds for _, seconds in ranked)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from automl.records import FailureKind, StopReason, TrialRecord, TrialState
-from automl.search.budget import Budget
+from automl.search.budget import Budget, LikelyFinals
 from automl.search.executor import Executor, ReportEvent, ResultEvent
 from automl.search.progress import SearchProgress, SearchResult
 from automl.search.schedule import ModelScheduler, observe, observe_study, schedule_next
@@ -110,7 +110,7 @@ class Search:
         self.buffered: dict[int, TrialOutcome] = {}
         self.counted = trial_counts(study).finished
         self.driver = driver_id()
-        self._best_fit_time: float | None = None
+        self._finals = LikelyFinals(maximize=study.direction.name == "MAXIMIZE")
         self.progress = SearchProgress.of(trial_counts(study))
         self._resume_progress()
         if scheduler is not None:  # what a resumed study measured before
@@ -129,9 +129,9 @@ class Search:
     def _update_best(
         self, value: float | None, model: str | None, number: int, fit_time: Any
     ) -> None:
-        maximize = self.study.direction.name == "MAXIMIZE"
-        if value is not None and self.progress.improve(value, model, number, maximize=maximize):
-            self._best_fit_time = fit_time if isinstance(fit_time, int | float) else None
+        self._finals.observe(model, value, fit_time)
+        if value is not None:
+            self.progress.improve(value, model, number, maximize=self._finals.maximize)
 
     def _emit(self) -> None:
         self.progress.running = len(self.pending)
@@ -161,7 +161,7 @@ class Search:
         )
 
     def _time_is_up(self) -> bool:
-        deadline = self.budget.search_deadline(self._best_fit_time)
+        deadline = self.budget.search_deadline(self._finals.fits())
         return deadline is not None and self.budget.clock() >= deadline
 
     def _budget_allows_more(self) -> bool:
@@ -200,7 +200,7 @@ class Search:
             and not self._time_is_up()
         ):
             if self.scheduler is not None:
-                schedule_next(self.study, self.scheduler, self.budget, self._best_fit_time)
+                schedule_next(self.study, self.scheduler, self.budget, self._finals.fits())
             trial = self.study.ask()
             try:
                 model = trial.suggest_categorical(MODEL_PARAM, self.names)
@@ -233,7 +233,7 @@ class Search:
         # its slot, once a trial completed (until then it may be the only chance).
         done = event.step + 1
         late = not self.budget.can_finish(
-            event.seconds / done, self.folds - done, self._best_fit_time
+            event.seconds / done, self.folds - done, self._finals.fits()
         )
         if not (prune or self.deterministic) and self.progress.complete and late:
             running.out_of_time = prune = True

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -169,7 +169,7 @@ def observe(
 
 
 def schedule_next(
-    study: optuna.Study, scheduler: ModelScheduler, budget: Budget, best_fit_time: float | None
+    study: optuna.Study, scheduler: ModelScheduler, budget: Budget, fits: Sequence[float]
 ) -> None:
     """Fix the model of the trial the study gives next (the sampler still chooses its
     parameters), unless trials are queued already (each model's defaults, retries)."""
@@ -180,7 +180,7 @@ def schedule_next(
     trials = study.get_trials(deepcopy=False)
     if any(trial.state == OptunaState.WAITING for trial in trials):
         return
-    deadline = budget.search_deadline(best_fit_time)
+    deadline = budget.search_deadline(fits)
     left = None if deadline is None else max(0.0, deadline - budget.clock())
     model = scheduler.choose(len(trials), left)
     if model is not None:
