@@ -263,12 +263,32 @@ def test_members_refit_in_full_only_with_the_time_their_refit_cost_asks(
         refit_module.refit_ensemble(resolved, prepared, board, plan, budget)
     assert refitted == [1, 2]
     assert seen == full
-    for trial, in_full in full.items():  # each refit's time is logged beside its plan
+    for trial in full:  # each refit's time is logged beside its plan (no refit_full here)
         line = (
             f"Trial {trial} (logistic_regression) refitted on every training row in 0.0 s "
-            f"(planned: 10.0 s{' a fit, and it fitted twice: refit_full' if in_full else ''})"
+            "(planned: 10.0 s)"
         )
         assert line in caplog.messages
+
+
+@pytest.mark.parametrize(("refit_full", "said"), [(True, True), (False, False), (None, False)])
+def test_a_refit_log_says_when_the_model_fitted_twice(
+    caplog: pytest.LogCaptureFixture, refit_full: bool | None, said: bool
+) -> None:
+    from types import SimpleNamespace
+
+    from automl.runner.finish import log_refit
+
+    model = SimpleNamespace() if refit_full is None else SimpleNamespace(refit_full=refit_full)
+    pipeline = SimpleNamespace(named_steps={"model": model})
+    row = LeaderboardRow(rank=1, trial=7, model="lightgbm", fit_time=0.8)
+    budget = Budget(time_budget=60, cv=5, clock=_Clock())
+    with caplog.at_level(logging.INFO, logger="automl"):
+        log_refit(budget, row, 2.5, pipeline)
+    (message,) = caplog.messages
+    assert message.startswith("Trial 7 (lightgbm) refitted on every training row in 2.5 s")
+    assert ("(planned: 1.0 s a fit, and it fitted twice: refit_full)" in message) is said
+    assert message.endswith("(planned: 1.0 s)") is not said
 
 
 def test_the_best_trial_refits_in_full_when_time_allows(prepared_churn: Any) -> None:

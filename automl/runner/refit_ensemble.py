@@ -146,7 +146,7 @@ def _fit_members(
         full = full_refit_in_time(budget, prepared, row, fallback + later[member.trial])
         started = budget.clock()
         pipeline = fit_row(resolved, prepared, row, part, full=full)
-        log_refit(budget, row, budget.clock() - started, full)
+        log_refit(budget, row, budget.clock() - started, pipeline)
         return pipeline
 
     if lanes <= 1:
