@@ -1030,3 +1030,18 @@ def test_run_package_accepts_the_example_data_through_mlflow(
         np.testing.assert_allclose(theirs, ours.to_numpy())
     else:
         assert list(theirs) == ours.tolist()
+
+
+def test_a_compiled_cython_function_needs_its_own_module_not_cythons(tmp_path: Path) -> None:
+    """A Cython function (a fitted histogram gradient boosting's loss unpickles through one) is
+    pickled by its module and name: its distribution is required, and Cython's shared
+    ``_cython_3_x`` module, which holds only its type, is not recorded (it warned on every
+    such package that no distribution provides it)."""
+    from sklearn.utils._random import sample_without_replacement
+
+    from automl.package.pickling import write_pipeline
+
+    assert type(sample_without_replacement).__module__.startswith("_cython_")
+    modules = write_pipeline(tmp_path / "pipeline.pkl", {"f": sample_without_replacement})
+    assert "sklearn" in modules
+    assert not any(module.startswith("_cython_") for module in modules)

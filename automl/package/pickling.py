@@ -22,12 +22,17 @@ class _RecordingPickler(pickle.Pickler):
         self.modules: set[str] = set()
 
     def persistent_id(self, obj: Any) -> None:
-        if isinstance(obj, type | types.FunctionType | types.BuiltinFunctionType):
-            module = getattr(obj, "__module__", None)
-        else:
-            module = type(obj).__module__
+        module = getattr(obj, "__module__", None) if _by_name(obj) else type(obj).__module__
         if isinstance(module, str):
             self.modules.add(module.partition(".")[0])
+
+
+def _by_name(obj: Any) -> bool:
+    """Whether pickle saves ``obj`` as a reference to its module and name: a class or a
+    function, Python's, a builtin or a compiled Cython one (whose type lives in Cython's shared
+    ``_cython_3_x`` module, which no distribution provides)."""
+    functions = type | types.FunctionType | types.BuiltinFunctionType
+    return isinstance(obj, functions) or type(obj).__name__ == "cython_function_or_method"
 
 
 def write_pipeline(path: Path, pipeline: Any) -> set[str]:
