@@ -235,6 +235,11 @@ def run_split(
             row = {**base, "tool": tool, "wall_s": round(wall, 2)}
             row.update(wall_ratio=round(wall / args.time_budget, 3), fit_s=info.get("fit_s"))
             row.update(predict_s=info.get("predict_s"), phases=info.get("phases"))
+            fit_wall = info.get("fit_wall_s")
+            if isinstance(fit_wall, int | float):
+                row.update(
+                    fit_wall_s=fit_wall, fit_wall_ratio=round(fit_wall / args.time_budget, 3)
+                )
             row.update(tool_version=info.get("tool_version"), best_model=info.get("best_model"))
             if error is None:
                 try:

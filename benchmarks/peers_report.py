@@ -43,6 +43,8 @@ CSV_FIELDS = (
     "wall_ratio",
     "fit_s",
     "predict_s",
+    "fit_wall_s",
+    "fit_wall_ratio",
     "phases",
     "cpus",
     "train_rows",
@@ -50,7 +52,15 @@ CSV_FIELDS = (
     "split_file",
     "error",
 )
-NUMBERS = ("test_score", "normalised", "constant_split", "wall_s", "time_budget", "wall_ratio")
+NUMBERS = (
+    "test_score",
+    "normalised",
+    "constant_split",
+    "wall_s",
+    "time_budget",
+    "wall_ratio",
+    "fit_wall_ratio",
+)
 
 # -- scoring -------------------------------------------------------------------------------------
 
@@ -309,10 +319,20 @@ def print_report(
         items = [item for item in table if item["tool"] == tool]
         values = [item["normalised"] for item in items if math.isfinite(item["normalised"])]
         ratios = [float(r["wall_ratio"]) for r in rows if r["tool"] == tool and r.get("wall_ratio")]
+        fitted = [
+            float(r["fit_wall_ratio"])
+            for r in rows
+            if r["tool"] == tool and r.get("fit_wall_ratio")
+        ]
         failed = sum(item["failed"] for item in items)
         out(
             f"{tool}: normalised median {fmt(statistics.median(values), 3) if values else '-'} "
             f"(mean {fmt(_mean(values), 3)}, {len(values)} dataset(s)); wall/budget mean "
             f"{fmt(_mean(ratios), 2)}, max {fmt(max(ratios), 2) if ratios else '-'}"
+            + (
+                f"; to the fitted model mean {fmt(_mean(fitted), 2)}, max {fmt(max(fitted), 2)}"
+                if fitted
+                else ""
+            )
             + (f"; {failed} run(s) failed" if failed else "")
         )

@@ -376,7 +376,8 @@ FAKE_RUNNERS = {
         assert args.target not in test.columns
         p = 1 / (1 + 2.718281828 ** (-4 * test["x"]))
         pd.DataFrame({"True": p, "False": 1 - p}).to_csv(args.predictions, index=False)
-        Path(args.info).write_text(json.dumps({"tool_version": "fake", "best_model": "x"}))
+        info = {"tool_version": "fake", "best_model": "x", "fit_wall_s": 0.5}
+        Path(args.info).write_text(json.dumps(info))
     """,
     # Hangs: stopped at --timeout-factor x budget.
     "flaml_runner.py": "import time\ntime.sleep(60)\n",
@@ -419,6 +420,8 @@ def test_runs_are_scored_and_failures_recorded_with_fake_runners(
     assert float(rows["automl"]["normalised"]) == pytest.approx((expected - 0.5) / 0.4)
     assert float(rows["automl"]["constant_split"]) == 0.5
     assert rows["automl"]["tool_version"] == "fake"
+    assert (rows["automl"]["fit_wall_s"], rows["automl"]["fit_wall_ratio"]) == ("0.5", "0.5")
+    assert rows["flaml"]["fit_wall_ratio"] == ""  # a runner that did not say
     assert rows["flaml"]["status"] == "failed"
     assert rows["flaml"]["error"].startswith("timed out: stopped after 3 s (3 x budget)")
     assert 3.0 <= float(rows["flaml"]["wall_s"]) < 10.0
@@ -426,6 +429,7 @@ def test_runs_are_scored_and_failures_recorded_with_fake_runners(
     assert not list((tmp_path / "runs").iterdir())  # the work folders are removed
     assert "automl vs flaml: 1 of 1 (win rate 100%; a tie counts 1/2, a failed run loses)" in lines
     assert any(line.startswith("automl: normalised median ") for line in lines)
+    assert any(line.endswith("; to the fitted model mean 0.50, max 0.50") for line in lines)
 
     # The saved CSV prints the same report.
     again: list[str] = []
@@ -470,6 +474,12 @@ def test_automl_alone_on_a_tiny_dataset_and_a_peer_that_did_not_install(
     assert (
         0.5 < float(automl["wall_ratio"]) == pytest.approx(float(automl["wall_s"]) / 20, abs=1e-3)
     )
+    # automl's clock starts with the runner's process, as ``automl run``'s does: its phases
+    # (start-up first) add up to the time from that start to the fitted model.
+    fit_wall = float(automl["fit_wall_s"])
+    assert fit_wall <= float(automl["wall_s"])
+    assert sum(map(float, phases.values())) == pytest.approx(fit_wall, abs=1.5)
+    assert float(automl["fit_wall_ratio"]) == pytest.approx(fit_wall / 20, abs=1e-3)
     assert any("flaml: NOT INSTALLED, the benchmark goes on without it" in line for line in lines)
 
 
@@ -502,3 +512,20 @@ def test_result_rows_name_split_files_relative_to_the_project(
     inside = BENCHMARKS / "splits" / "credit-g.seed0.json"
     assert common.shown_path(inside) == "benchmarks/splits/credit-g.seed0.json"
     assert common.shown_path(tmp_path / "x.json") == str(tmp_path / "x.json")
+
+
+def test_a_runner_knows_how_long_its_process_has_run() -> None:
+    """``process_age`` counts from the process's start (this test process began before the
+    test), not from the module's import."""
+    import time
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks" / "peer_runners"))
+    try:
+        import runner_io
+    finally:
+        sys.path.pop(0)
+    first = runner_io.process_age()
+    time.sleep(0.05)
+    assert 0.0 < first < runner_io.process_age() < 86_400.0
+    if Path("/proc/self/stat").exists():
+        assert first > time.monotonic() - runner_io._IMPORTED

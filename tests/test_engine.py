@@ -157,6 +157,7 @@ def search(
     interrupt: Callable[[FakeExecutor], bool] | None = None,
     clock: FakeClock | None = None,
     report: bool = True,
+    finals: LikelyFinals | None = None,
 ) -> Run:
     """Run a search on ``study`` with a fake executor; a ``KeyboardInterrupt`` propagates."""
     clock = clock or FakeClock()
@@ -184,6 +185,7 @@ def search(
         on_trial=run.trials.append,
         on_predictions=lambda record, oof: run.predictions.append((record, oof)),
         folds=CV,
+        finals=finals,
     )
     run.result = engine.run()
     return run
@@ -475,12 +477,13 @@ def test_time_for_keeps_the_packaging_seconds() -> None:
 def test_the_reserve_plans_the_likely_members_refits_on_the_lanes() -> None:
     """The best trial of each model, best first: the first ``finals`` are refitted ``lanes`` at
     a time, longest first, at 1.5 times their estimate (fold fit x cv/(cv-1))."""
-    finals = LikelyFinals(maximize=False)
+    finals = LikelyFinals(maximize=False, limit=4)
     for model, value, fit in [
         ("mlp", 3.4, 40.0),  # pol at 300 s: a slow, far better network...
         ("extra_trees", 4.8, 7.0),  # ...and faster partners
         ("lightgbm", 4.9, 2.0),
         ("random_forest", 5.2, 13.0),
+        ("svm", 6.0, 30.0),  # the fifth model: beyond the limit
         ("lightgbm", 5.0, 99.0),  # not its model's best: ignored
         ("ridge", None, 0.1),  # not complete: ignored
         (None, 1.0, 0.1),
@@ -494,7 +497,21 @@ def test_the_reserve_plans_the_likely_members_refits_on_the_lanes() -> None:
     cheap = (0.1, 8.0, 8.0, 8.0)
     assert budget.reserve(cheap) == pytest.approx(PACKAGE_SECONDS + 1.5 * 24.0)
     single = Budget(time_budget=300, cv=3, clock=FakeClock(), started=0.0)
-    assert single.reserve(cheap) == pytest.approx(PACKAGE_SECONDS + 1.5 * 0.15)
+    assert single.reserve(cheap[:1]) == pytest.approx(PACKAGE_SECONDS + 1.5 * 0.15)
+    assert dataclasses.replace(finals, limit=1).fits() == (40.0,)
+    # Once the run knows the ensemble's members, they are the plan, whatever their models.
+    known = dataclasses.replace(finals, members=(2.0, 30.0))
+    assert known.fits() == (2.0, 30.0)
+    assert budget.reserve(known.fits()) == pytest.approx(PACKAGE_SECONDS + 1.5 * 45.0)
+
+
+def test_a_search_keeps_the_time_its_finals_need() -> None:
+    """The finals the runner passes size the search's reserve: members whose refits need more
+    than the whole budget leave no time to start a trial; planned per model, trials run."""
+    slow = LikelyFinals(maximize=True, members=(100.0,))
+    run = search(memory_study(), good, time_budget=100, finals=slow)
+    assert run.executor.submitted == []
+    assert search(memory_study(), good, time_budget=100).executor.submitted
 
 
 # -- a dead worker is retried once ---------------------------------------------------------------

@@ -3,6 +3,7 @@ leaderboard row, and the refit of its members under the run's clock."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -239,9 +240,132 @@ def test_the_selection_keeps_going_while_the_best_trial_can_still_be_refitted(
 
 def test_candidates_include_the_best_of_every_model() -> None:
     from automl.ensemble import Candidate
-    from automl.runner.ensemble import _diverse
+    from automl.runner.ensemble import diverse
 
-    rows = {t: LeaderboardRow(rank=0, trial=t, model="a" if t < 10 else "b") for t in range(14)}
+    models = {t: "a" if t < 10 else "b" for t in range(14)}
     ranked = [Candidate(t, np.array([float(t)])) for t in range(14)]  # all a's first
-    chosen = _diverse(ranked, rows, 4)
+    chosen = diverse(ranked, models, 4)
     assert [c.trial for c in chosen] == [0, 1, 2, 3, 10, 11, 12]
+
+
+# -- the selection followed during the search (automl.runner.live) -------------------------------
+
+
+def _record(number: int, value: float, fit_time: float) -> Any:
+    from automl.records import TrialRecord, TrialState
+
+    return TrialRecord(
+        number=number,
+        state=TrialState.COMPLETE,
+        model="logistic_regression",
+        value=value,
+        fit_time=fit_time,
+        predict_time_per_1000=0.002,
+    )
+
+
+def _live(setup: Any, time_budget: float = 100.0) -> tuple[Any, Any, Any]:
+    from automl.runner.live import LiveSelection
+    from automl.search import LikelyFinals
+    from tests.fake_executor import FakeClock
+
+    resolved, prepared, _ = setup
+    clock = FakeClock()
+    budget = Budget(time_budget=time_budget, cv=3, clock=clock, finals=1, members=5.0, started=0.0)
+    finals = LikelyFinals(maximize=True, limit=budget.finals)
+    return LiveSelection(resolved, prepared, budget, finals), finals, clock
+
+
+def test_the_reserve_follows_the_members_the_selection_chooses(setup: Any) -> None:
+    """A slow trial that is not the best but joins the ensemble: the search keeps time for its
+    refit (planned per model, only the best trial's refit was kept)."""
+    live, finals, clock = _live(setup)
+    _, prepared, _ = setup
+    budget = live.budget
+    live.add(_record(1, 0.80, 0.1), _noisy(prepared, 1))
+    assert finals.members is None  # one candidate: nothing to select
+    assert finals.fits() == ()  # nothing observed by the engine in this test either
+    finals.observe("logistic_regression", 0.80, 0.1)
+    planned_per_model = budget.reserve(finals.fits())
+    clock.advance(live.every)
+    live.add(_record(2, 0.79, 6.0), _noisy(prepared, 2))  # independent errors: a good partner
+    assert finals.members is not None
+    assert sorted(finals.members) == [0.1, 6.0]
+    assert finals.fits() == finals.members
+    # The members' refits on one lane; the share for members not known yet (5 s) is not kept.
+    reserve = budget.reserve(finals.fits())
+    assert reserve == pytest.approx(planned_per_model - 5.0 - 1.5 * 0.15 + 1.5 * (0.15 + 9.0))
+
+
+def test_the_selection_runs_again_only_every_so_often(setup: Any) -> None:
+    live, finals, clock = _live(setup, time_budget=300.0)
+    _, prepared, _ = setup
+    assert live.every == pytest.approx(6.0)  # 2 % of 300 s
+    live.add(_record(1, 0.80, 0.1), _noisy(prepared, 1))
+    live.add(_record(2, 0.79, 0.2), _noisy(prepared, 2))
+    first = finals.members
+    assert first is not None
+    live.add(_record(3, 0.81, 9.0), _noisy(prepared, 3))  # too soon: not selected again yet
+    assert finals.members == first
+    assert live.changed
+    clock.advance(6.0)
+    live.add(_record(4, 0.50, 0.3), _noisy(prepared, 4, noise=9.0))  # noise: not a member
+    assert finals.members is not None
+    assert 9.0 in finals.members
+    assert 0.3 not in finals.members
+    assert not live.changed
+
+
+def test_a_selection_of_one_model_plans_per_model(setup: Any) -> None:
+    live, finals, clock = _live(setup)
+    _, prepared, _ = setup
+    table, split = prepared.table, prepared.split
+    truth = np.asarray(table.target[split.train_rows] == table.classes[1], dtype=float)
+    perfect = np.c_[1 - truth, truth]
+    live.add(_record(1, 0.6, 0.1), _noisy(prepared, 1))
+    live.add(_record(2, 0.7, 0.2), _noisy(prepared, 2))
+    assert finals.members is not None
+    clock.advance(live.every)
+    assert live.budget.members == 0.0
+    live.add(_record(3, 1.0, 5.0), perfect)  # nothing improves on it: a single model
+    assert finals.members is None
+    assert live.budget.members == 5.0  # members unknown again: their share is kept again
+    finals.observe("logistic_regression", 1.0, 5.0)
+    assert finals.fits() == (5.0,)
+
+
+def test_candidates_are_held_like_the_ensemble_phase_holds_them(
+    setup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import automl.runner.live as live_module
+
+    live, _, _ = _live(setup)
+    _, prepared, _ = setup
+    live.spec = live.spec.model_copy(update={"candidates": 2})
+    for trial in range(1, 6):  # one model: the best two and PER_MODEL (3) of it
+        live.add(_record(trial, 0.5 + trial / 100, 0.1), _noisy(prepared, trial))
+    assert sorted(live.kept) == [3, 4, 5]
+    cut = _noisy(prepared, 9)
+    cut[0] = np.nan  # a trial cut short: never a candidate
+    live.add(_record(9, 0.99, 0.1), cut)
+    assert 9 not in live.kept
+    monkeypatch.setattr(live_module, "LIVE_BYTES", 1000)
+    live.add(_record(10, 0.99, 0.1), _noisy(prepared, 10))
+    assert not live.enabled  # too many bytes to hold: planned per model from here on
+    assert 10 not in live.kept
+
+
+def test_no_live_selection_without_a_deadline_or_an_ensemble(setup: Any) -> None:
+    from automl.runner.live import live_selection
+    from automl.search import LikelyFinals
+
+    resolved, prepared, _ = setup
+    finals = LikelyFinals(maximize=True)
+    assert live_selection(resolved, prepared, Budget(n_trials=4), finals) is None
+    timed = Budget(time_budget=60)
+    assert live_selection(resolved, prepared, timed, finals) is not None
+    recipe = resolved.recipe
+    off = recipe.model_copy(
+        update={"ensemble": recipe.ensemble.model_copy(update={"enabled": False})}
+    )
+    assert live_selection(replace(resolved, recipe=off), prepared, timed, finals) is None

@@ -7,6 +7,7 @@ import json
 import textwrap
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -182,3 +183,27 @@ def _data(recipe: str) -> str:
 
     text = (ROOT / "recipes" / f"{recipe}.yaml").read_text()
     return Path(yaml.safe_load(text)["data"]["source"]["path"]).stem
+
+
+@pytest.mark.slow
+def test_a_timed_search_follows_the_ensemble_members(
+    tmp_path: Path, caplog: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a time budget the run selects the ensemble again as trials complete, and the
+    search plans its reserve from those members (:mod:`automl.runner.live`)."""
+    import yaml
+
+    import automl
+    from automl.runner import live
+
+    monkeypatch.setattr(live, "EVERY_SECONDS", 0.0)  # select after every trial
+    monkeypatch.setattr(live, "EVERY_SHARE", 0.0)
+
+    document = yaml.safe_load((ROOT / "recipes" / "quickstart.yaml").read_text())
+    document["data"]["source"]["path"] = str(ROOT / "recipes" / document["data"]["source"]["path"])
+    document["search"] = {"n_trials": 8, "time_budget": 300, "cv": 3, "seed": 0}
+    document["models"] = ["logistic_regression", "decision_tree", "knn"]
+    with caplog.at_level("DEBUG", logger="automl.runner.live"):
+        result = automl.run(document, workers=1, run_dir=tmp_path / "run")
+    assert "Likely ensemble members: trials" in caplog.text
+    assert result.summary.ensemble is not None

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from automl.runner.prepare import Prepared
     from automl.search.budget import Budget
 
-__all__ = ["ENSEMBLE", "EnsemblePlan", "build_ensemble", "describe_plan"]
+__all__ = ["ENSEMBLE", "EnsemblePlan", "build_ensemble", "describe_plan", "diverse"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,8 @@ def build_ensemble(
             continue  # a trial cut short has no prediction for some rows
         latency = rows[trial].predict_time_per_1000  # seconds per 1,000 rows = ms per row
         candidates.append(Candidate(trial=trial, predictions=predictions, latency_ms=latency))
-    candidates = _diverse(distinct(candidates), rows, spec.candidates)
+    models = {trial: row.model for trial, row in rows.items()}
+    candidates = diverse(distinct(candidates), models, spec.candidates)
     if len(candidates) < 2:
         logger.info(
             "No ensemble: %d distinct trials with complete out-of-fold predictions; an ensemble "
@@ -134,18 +135,19 @@ def build_ensemble(
     return plan
 
 
-def _diverse(ranked: Sequence[Any], rows: Mapping[int, LeaderboardRow], count: int) -> list[Any]:
+def diverse(ranked: Sequence[Any], models: Mapping[int, str], count: int) -> list[Any]:
     """The best ``count`` candidates, and the best ``PER_MODEL`` of every model besides, best
-    first: when one model fills the best places, the others still get a say."""
+    first (``models``: each candidate trial's model): when one model fills the best places, the
+    others still get a say."""
     from automl.rundir import PER_MODEL
 
     chosen = list(ranked[:count])
     seen: dict[str, int] = {}
     for candidate in chosen:
-        model = rows[candidate.trial].model
+        model = models[candidate.trial]
         seen[model] = seen.get(model, 0) + 1
     for candidate in ranked[count:]:
-        model = rows[candidate.trial].model
+        model = models[candidate.trial]
         if seen.get(model, 0) < PER_MODEL:
             seen[model] = seen.get(model, 0) + 1
             chosen.append(candidate)

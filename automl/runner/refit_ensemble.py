@@ -41,9 +41,9 @@ ENSEMBLE_REFITS = 4
 of as many models, best first, shared by the lanes (:meth:`automl.search.Budget.reserve`)."""
 
 MEMBER_SHARE = 0.05
-"""Share of the time budget the search also leaves for the members' refits. The rest of the
-reserve scales with the best trial's fit time, and a cheap best model (a logistic regression)
-often has costlier partners (extra trees, CatBoost) that would otherwise be dropped."""
+"""Share of the time budget the search also leaves for the members' refits while it does not
+know them yet (:mod:`automl.runner.live` follows them once two trials have completed): a cheap
+best model (a logistic regression) often has costlier partners (extra trees, CatBoost)."""
 
 logger = logging.getLogger(__name__)
 

@@ -142,8 +142,10 @@ def run_search(
 ) -> SearchPhase:
     """Open (or resume) the study and search until a budget is spent."""
     from automl.data import category_levels
+    from automl.runner.live import live_selection
     from automl.search import (
         STUDY_NAME,
+        LikelyFinals,
         Search,
         SearchData,
         WorkerSetup,
@@ -217,8 +219,14 @@ def run_search(
             record_results(files, study, metric, metrics)
             written = budget.clock()
 
+    # The reserve follows the ensemble the kept predictions select (its members' refits).
+    finals = LikelyFinals(prepared.metric.direction == "maximize", budget.finals)
+    live = live_selection(resolved, prepared, budget, finals)
+
     def on_predictions(record: TrialRecord, oof: np.ndarray) -> None:
         store.add(record.number, record.value, oof, record.model)
+        if live is not None:
+            live.add(record, oof)
 
     try:
         deadline = budget.search_deadline(())
@@ -240,6 +248,7 @@ def run_search(
             on_predictions=on_predictions,
             scheduler=_scheduler(models, budget, prepared, search.seed),
             folds=prepared.cv,
+            finals=finals,
         ).run()
     except BaseException:
         # Interrupted or failed: what finished so far stays visible (leaderboard, counts).

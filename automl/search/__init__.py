@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from automl.lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from automl.search.budget import Budget, process_started
+    from automl.search.budget import Budget, LikelyFinals, process_started
     from automl.search.engine import Search
     from automl.search.executor import Executor, LocalExecutor, ReportEvent, ResultEvent
     from automl.search.progress import SearchProgress, SearchResult
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "Budget": "automl.search.budget",
+    "LikelyFinals": "automl.search.budget",
     "process_started": "automl.search.budget",
     "Search": "automl.search.engine",
     "Executor": "automl.search.executor",
@@ -69,6 +70,7 @@ __all__ = [
     "Choice",
     "Executor",
     "Fixed",
+    "LikelyFinals",
     "LocalExecutor",
     "Range",
     "ReportEvent",

@@ -67,8 +67,9 @@ class Budget:
         cv: Cross-validation folds (the refit on all training rows costs about
             ``cv / (cv - 1)`` of a fold's fit).
         requested: The budget as the recipe file states it (before overrides).
-        finals: Configurations refitted after the search whose time it leaves: 1 (the best
-            trial), or an ensemble's likely members (the best trial of as many models).
+        finals: Configurations refitted after the search whose time it leaves, until an
+            ensemble's members are known (:attr:`LikelyFinals.members`): 1 (the best trial), or
+            the best trial of as many models.
         lanes: Refits that run at once.
         extra: Further seconds the search leaves for what follows it (the ensemble selection).
         members: Further seconds left once a trial has completed (an ensemble's members slower
@@ -115,14 +116,14 @@ class Budget:
 
     def reserve(self, fits: Sequence[float]) -> float:
         """Seconds to keep for the refits and packaging, given the mean fold fit times of the
-        configurations likely refitted after the search, the best first (none before a trial
-        completed): the :attr:`finals` first, refitted :attr:`lanes` at a time, longest first,
-        at :data:`FINISH_SAFETY` times their estimate; plus :attr:`extra` and :attr:`members`.
+        configurations likely refitted after the search (:meth:`LikelyFinals.fits`; none before
+        a trial completed): refitted :attr:`lanes` at a time, longest first, at
+        :data:`FINISH_SAFETY` times their estimate; plus :attr:`extra` and :attr:`members`.
         """
         if not fits:
             return PACKAGE_SECONDS + 1.0 + self.extra
         ends = [0.0] * max(1, self.lanes)
-        for seconds in sorted(map(self.refit_seconds, fits[: self.finals]), reverse=True):
+        for seconds in sorted(map(self.refit_seconds, fits), reverse=True):
             ends[ends.index(min(ends))] += seconds
         return PACKAGE_SECONDS + self.extra + self.members + FINISH_SAFETY * max(ends)
 
@@ -190,12 +191,20 @@ class Budget:
 
 @dataclass
 class LikelyFinals:
-    """The best complete trial of each model so far, for :meth:`Budget.reserve`: an ensemble's
-    members are mostly the best trials of several models, so their fold fit times estimate the
-    refits that follow the search better than the best trial's alone."""
+    """The configurations likely refitted after the search, for :meth:`Budget.reserve`.
+
+    Once a run knows the ensemble its kept predictions select (:attr:`members`, set as trials
+    complete), those members. Before that, the best complete trial of each model so far, the
+    best ``limit`` of them: an ensemble's members are mostly the best trials of several models,
+    so their fold fit times estimate the refits better than the best trial's alone.
+    """
 
     maximize: bool
+    limit: int | None = None
     best: dict[str, tuple[float, float]] = field(default_factory=dict)
+    members: tuple[float, ...] | None = None
+    """The mean fold fit seconds of the selected ensemble's members, the heaviest weight
+    first, or ``None`` while no ensemble is known."""
 
     def observe(self, model: object, value: float | None, fit_time: object) -> None:
         """Note a complete trial's model, score and mean fold fit seconds."""
@@ -207,6 +216,8 @@ class LikelyFinals:
             self.best[model] = (value, seconds)
 
     def fits(self) -> tuple[float, ...]:
-        """The models' best trials' fold fit seconds, best score first."""
+        """The known members' fold fit seconds, else the models' best trials', best first."""
+        if self.members:
+            return self.members
         ranked = sorted(self.best.values(), key=lambda pair: pair[0], reverse=self.maximize)
-        return tuple(seconds for _, seconds in ranked)
+        return tuple(seconds for _, seconds in ranked)[: self.limit]

@@ -73,6 +73,7 @@ class Search:
         on_trial: Called with each finished trial's record (for lifecycle hooks).
         on_predictions: Called with each complete trial's record and out-of-fold predictions.
         scheduler, folds: Chooses each trial's model (a time budget alone); folds per trial.
+        finals: The likely refits after the search, which size its reserve (default: per model).
     """
 
     def __init__(
@@ -91,6 +92,7 @@ class Search:
         on_predictions: Callable[[TrialRecord, np.ndarray], None] | None = None,
         scheduler: ModelScheduler | None = None,
         folds: int = 5,
+        finals: LikelyFinals | None = None,
     ) -> None:
         self.study = study
         self.executor = executor
@@ -110,7 +112,7 @@ class Search:
         self.buffered: dict[int, TrialOutcome] = {}
         self.counted = trial_counts(study).finished
         self.driver = driver_id()
-        self._finals = LikelyFinals(maximize=study.direction.name == "MAXIMIZE")
+        self._finals = finals or LikelyFinals(study.direction.name == "MAXIMIZE", budget.finals)
         self.progress = SearchProgress.of(trial_counts(study))
         self._resume_progress()
         if scheduler is not None:  # what a resumed study measured before
@@ -251,8 +253,7 @@ class Search:
     def _finish(self, outcome: TrialOutcome) -> None:
         from optuna.trial import TrialState as OptunaState
 
-        # The trial stays pending until it is told: an interrupt before that leaves it to
-        # _abandon, never RUNNING in the study.
+        # Pending until told: an interrupt before that leaves it to _abandon, never RUNNING.
         running = self.pending[outcome.number]
         trial = running.trial
         if running.out_of_time and outcome.state is TrialState.PRUNED:

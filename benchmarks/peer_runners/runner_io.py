@@ -12,7 +12,9 @@ The protocol, the same for every tool:
 * ``--predictions``: written by the runner, one row per test row, in the test file's order:
   one column per class, named by the class label, holding probabilities (classification), or
   one column ``prediction`` holding values (regression);
-* ``--info``: written by the runner, a JSON object (tool version, best model...), informative;
+* ``--info``: written by the runner, a JSON object (tool version, best model, ``fit_s`` and
+  ``predict_s``: seconds in the tool's fit and in loading and predicting; ``fit_wall_s``: seconds
+  from the runner's process start to the fitted model, start-up and reading the data included);
 * ``--workdir``: an empty folder for the tool's files, removed by ``peers.py`` afterwards.
 """
 
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -79,3 +83,23 @@ def write_predictions(path: Path, values: Any, classes: Sequence[Any] | None, ro
 def write_info(path: Path, info: Mapping[str, Any]) -> None:
     """The run's record (versions, best model...) as JSON."""
     path.write_text(json.dumps(dict(info), default=str, indent=1) + "\n", encoding="utf-8")
+
+
+_IMPORTED = time.monotonic()
+
+
+def process_age() -> float:
+    """Seconds since this process started (the interpreter's start-up and imports included).
+
+    On Linux from ``/proc/self/stat``; elsewhere (or if it cannot be read) since this module
+    was imported.
+    """
+    now = time.monotonic()
+    try:
+        with open("/proc/self/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        ticks = int(fields[19])  # starttime: clock ticks after boot (field 22 of stat)
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError, AttributeError):
+        return now - _IMPORTED
+    return age if 0.0 <= age < 86_400.0 else now - _IMPORTED
