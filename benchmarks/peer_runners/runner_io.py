@@ -92,7 +92,8 @@ def process_age() -> float:
     """Seconds since this process started (the interpreter's start-up and imports included).
 
     On Linux from ``/proc/self/stat``; elsewhere (or if it cannot be read) since this module
-    was imported.
+    was imported. The reading is automl's ``process_started``, repeated here: a peer's
+    environment has no automl to import it from.
     """
     now = time.monotonic()
     try:
