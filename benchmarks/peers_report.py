@@ -59,6 +59,7 @@ NUMBERS = (
     "wall_s",
     "time_budget",
     "wall_ratio",
+    "fit_wall_s",
     "fit_wall_ratio",
 )
 

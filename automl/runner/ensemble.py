@@ -21,12 +21,18 @@ if TYPE_CHECKING:
     from automl.runner.prepare import Prepared
     from automl.search.budget import Budget
 
-__all__ = ["ENSEMBLE", "EnsemblePlan", "build_ensemble", "describe_plan", "diverse"]
+__all__ = ["ENSEMBLE", "EnsemblePlan", "build_ensemble", "describe_plan", "diverse", "may_ensemble"]
 
 logger = logging.getLogger(__name__)
 
 ENSEMBLE = "ensemble"
 """The model name of the ensemble's leaderboard row."""
+
+
+def may_ensemble(resolved: ResolvedRecipe) -> bool:
+    """Whether the run may end with an ensemble: it is on, and the predictions of two trials at
+    least are kept."""
+    return resolved.recipe.ensemble.enabled and resolved.recipe.search.keep_predictions >= 2
 
 
 @dataclass

@@ -83,12 +83,12 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
     Its clock starts at ``started`` (a :func:`time.monotonic` value; the CLI passes the start
     of its process, so start-up counts against the budget too), or now.
     """
+    from automl.runner.ensemble import may_ensemble
     from automl.runner.refit_ensemble import ENSEMBLE_REFITS, member_reserve, refit_lanes
     from automl.search import Budget
 
     search = resolved.recipe.search
-    # An ensemble needs the kept predictions of two trials at least.
-    ensemble = resolved.recipe.ensemble.enabled and search.keep_predictions >= 2
+    ensemble = may_ensemble(resolved)
     budget = Budget(
         time_budget=search.time_budget,
         n_trials=search.n_trials,

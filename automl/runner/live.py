@@ -112,18 +112,14 @@ class LiveSelection:
         return sorted(self.kept, key=lambda number: (sign * self.kept[number].value, number))
 
     def _trim(self) -> None:
-        """Hold the best ``ensemble.candidates`` trials and the best ``PER_MODEL`` of each
-        model (the ensemble phase's candidates)."""
-        from automl.rundir import PER_MODEL
+        """Hold the ensemble phase's candidates: the best ``ensemble.candidates`` trials and the
+        best ``PER_MODEL`` of each model (:func:`~automl.runner.ensemble.diverse`)."""
+        from automl.runner.ensemble import diverse
 
-        seen: dict[str, int] = {}
-        keep = set()
-        for place, number in enumerate(self._ranked()):
-            model = self.kept[number].model
-            seen[model] = seen.get(model, 0) + 1
-            if place < self.spec.candidates or seen[model] <= PER_MODEL:
-                keep.add(number)
-        self.kept = {number: kept for number, kept in self.kept.items() if number in keep}
+        models = {number: kept.model for number, kept in self.kept.items()}
+        ranked = [self.kept[number].candidate for number in self._ranked()]
+        held = diverse(ranked, models, self.spec.candidates)
+        self.kept = {candidate.trial: self.kept[candidate.trial] for candidate in held}
 
     def select(self) -> None:
         """Select the ensemble of the candidates held now and note its members' fit times."""
@@ -166,9 +162,8 @@ def live_selection(
 ) -> LiveSelection | None:
     """A live selection for a run that will build an ensemble under a time budget (else
     ``None``: without a deadline, the reserve does not matter)."""
-    recipe = resolved.recipe
-    if budget.time_budget is None or not recipe.ensemble.enabled:
-        return None
-    if recipe.search.keep_predictions < 2:
+    from automl.runner.ensemble import may_ensemble
+
+    if budget.time_budget is None or not may_ensemble(resolved):
         return None
     return LiveSelection(resolved, prepared, budget, finals)
