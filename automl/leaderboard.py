@@ -53,6 +53,7 @@ class Leaderboard:
                 fit_time=record.fit_time,
                 predict_time_per_1000=record.predict_time_per_1000,
                 params=dict(record.params),
+                rows_fraction=record.rows_fraction,
             )
             for record in records
             if record.state is TrialState.COMPLETE
@@ -116,11 +117,15 @@ class Leaderboard:
             row.holdout.update(scores)
 
     def columns(self) -> list[str]:
-        """The column order of the CSV file."""
+        """The column order of the CSV file (``rows_fraction`` only when a trial fitted on a share
+        of the rows)."""
         columns = ["rank", "trial", "model"]
         columns += [f"{name}_{part}" for name in self.names for part in ("mean", "std")]
         columns += [f"holdout_{name}" for name in self.names]
-        return [*columns, "fit_time", "predict_time_per_1000", "params"]
+        columns += ["fit_time", "predict_time_per_1000", "params"]
+        if any(row.rows_fraction is not None for row in self.rows):
+            columns.append("rows_fraction")
+        return columns
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``leaderboard.json``."""

@@ -38,6 +38,7 @@ from automl.search import (
 )
 from automl.search.budget import PACKAGE_SECONDS, LikelyFinals
 from automl.search.engine import POLL_SECONDS
+from automl.search.schedule import ModelScheduler
 from tests.fake_executor import ROWS, Ending, FakeClock, FakeExecutor, Script, oof_of
 
 CV = 3
@@ -158,6 +159,7 @@ def search(
     clock: FakeClock | None = None,
     report: bool = True,
     finals: LikelyFinals | None = None,
+    scheduler: ModelScheduler | None = None,
 ) -> Run:
     """Run a search on ``study`` with a fake executor; a ``KeyboardInterrupt`` propagates."""
     clock = clock or FakeClock()
@@ -186,6 +188,7 @@ def search(
         on_predictions=lambda record, oof: run.predictions.append((record, oof)),
         folds=CV,
         finals=finals,
+        scheduler=scheduler,
     )
     run.result = engine.run()
     return run

@@ -178,6 +178,10 @@ ERROR_CASES: dict[str, tuple[str, list[str]]] = {
         MINIMAL + "search: {cv: five}\n",
         ["search.cv (line 5): cv is 'auto' or a whole number from 2 to 50 (got 'five')"],
     ),
+    "warmup-rows-rule": (
+        MINIMAL + "search: {warmup_rows: -1}\n",
+        ["search.warmup_rows (line 5): Input should be greater than or equal to 0 (got -1)"],
+    ),
     "out-of-range": (
         MINIMAL + "search: {time_budget: -5, cv: 1}\n",
         [

@@ -89,3 +89,57 @@ def test_a_trial_stopped_for_time_tells_its_pace_but_is_no_failure() -> None:
     assert scheduler.families["m"].seconds == [9.0, 9.0, 9.0]
     assert scheduler.families["m"].failed == 0
     observe(None, "m", outcome, folds=3)  # no scheduler (a trial budget): nothing to tell
+
+
+# -- the first trials on a share of the rows (search.warmup_rows) ---------------------------------
+
+
+def test_observe_scales_a_first_trial_on_a_share_of_the_rows_to_every_row() -> None:
+    scheduler = _scheduler(m=1.0)
+    outcome = TrialOutcome(
+        number=0, state=TrialState.COMPLETE, fit_times=[1.0], predict_times=[0.5]
+    )
+    record = TrialRecord(number=0, state=TrialState.COMPLETE, model="m", value=0.7)
+    observe(scheduler, "m", outcome, folds=1, record=record, rows_fraction=0.25)
+    assert scheduler.families["m"].seconds == [6.0]
+    assert scheduler.families["m"].best == 0.7
+
+
+def test_each_models_defaults_run_on_every_row_the_first_time_it_is_chosen() -> None:
+    defaults = {"a": {"model": "a", "a.depth": 3}, "b": {"model": "b"}}
+    scheduler = ModelScheduler({"a": 1.0, "b": 1.0}, maximize=True, seed=0, defaults=defaults)
+    assert scheduler.next_params("a") == {"model": "a", "a.depth": 3}
+    assert scheduler.next_params("a") == {"model": "a"}  # then the sampler's parameters
+    assert scheduler.next_params("b") == {"model": "b"}
+    plain = _scheduler(a=1.0)
+    assert plain.next_params("a") == {"model": "a"}
+
+
+def test_a_search_measures_every_model_on_a_share_then_runs_the_chosen_ones_in_full() -> None:
+    """The defaults queued on a quarter of the rows run first, each as a job with that share;
+    every model the scheduler then chooses runs its defaults on every row once, then the
+    sampler's configurations; their records and the study say which trials used a share."""
+    from automl.search import enqueue_defaults
+    from automl.search.trials import ROWS_FRACTION, records_of
+    from tests.test_engine import COIN, PLAIN, good, memory_study, search
+
+    defaults = {"coin": {"model": "coin", "coin.flip": 0.2}, "plain": {"model": "plain"}}
+    study = memory_study()
+    enqueue_defaults(study, list(defaults.values()), 0.25)
+    scheduler = ModelScheduler({"coin": 1.0, "plain": 1.0}, maximize=True, seed=0)
+    scheduler.defaults = dict(defaults)
+    run = search(study, good, time_budget=40, models=[COIN, PLAIN], scheduler=scheduler)
+    jobs = [job for _, job in run.executor.submitted]
+    assert [(job.model, job.rows_fraction) for job in jobs[:2]] == [
+        ("coin", 0.25),
+        ("plain", 0.25),
+    ]
+    assert all(job.rows_fraction is None for job in jobs[2:])
+    full = {}
+    for job in jobs[2:]:
+        full.setdefault(job.model, dict(job.params))
+    assert full == {"coin": {"flip": 0.2}, "plain": {}}  # its defaults first, on every row
+    assert len(jobs) > 4
+    records = {record.number: record for record in records_of(study)}
+    assert [records[job.number].rows_fraction for job in jobs[:3]] == [0.25, 0.25, None]
+    assert study.trials[0].user_attrs[ROWS_FRACTION] == 0.25

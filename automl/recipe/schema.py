@@ -176,12 +176,24 @@ class SearchSpec(RecipeSection):
         ),
     )
 
+    warmup_rows: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Rows each fold fits on in the first trial of every model (its default "
+            "configuration), under a time budget alone: cheap first measures on large data; "
+            "0: every row."
+        ),
+    )
+
     @field_validator("cv", mode="wrap")
     @classmethod
     def _cv_rule(cls, value: Any, handler: Any) -> int | str:
         return auto_or_whole(value, "cv", 2, 50)
 
-    @field_validator("time_budget", "n_trials", "seed", "keep_predictions", mode="before")
+    @field_validator(
+        "time_budget", "n_trials", "seed", "keep_predictions", "warmup_rows", mode="before"
+    )
     @classmethod
     def _no_booleans(cls, value: Any) -> Any:
         if isinstance(value, bool):

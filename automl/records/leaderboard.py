@@ -25,6 +25,8 @@ class LeaderboardRow:
         fit_time: Mean seconds per fold fit.
         predict_time_per_1000: Seconds to predict 1,000 rows.
         params: The model's parameters.
+        rows_fraction: The share of the training rows its fits use (``None``: all; see
+            :class:`~automl.records.TrialRecord`).
     """
 
     rank: int
@@ -35,6 +37,7 @@ class LeaderboardRow:
     fit_time: float | None = None
     predict_time_per_1000: float | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    rows_fraction: float | None = None
 
     def mean(self, metric: str) -> float | None:
         """The cross-validated mean of ``metric``."""
@@ -58,6 +61,8 @@ class LeaderboardRow:
         row["fit_time"] = self.fit_time
         row["predict_time_per_1000"] = self.predict_time_per_1000
         row["params"] = dict(self.params)
+        if self.rows_fraction is not None:
+            row["rows_fraction"] = self.rows_fraction
         return row
 
     @classmethod
@@ -79,4 +84,10 @@ class LeaderboardRow:
             fit_time=row.get("fit_time"),
             predict_time_per_1000=row.get("predict_time_per_1000"),
             params=dict(row.get("params") or {}),
+            rows_fraction=_fraction(row.get("rows_fraction")),
         )
+
+
+def _fraction(value: Any) -> float | None:
+    """A ``rows_fraction`` cell read back (empty in a CSV row of a trial on every row)."""
+    return None if value in (None, "") else float(value)

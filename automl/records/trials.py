@@ -110,6 +110,8 @@ class TrialRecord:
         predict_time_per_1000: Seconds to predict 1,000 rows.
         failure: Why it did not complete (``None`` for a complete trial).
         retry_of: The trial this one runs again (its worker died), if any.
+        rows_fraction: The share of each fold's training rows its fits used (a first, cheap
+            trial on large data), and of every training row its refit uses; ``None``: all.
     """
 
     number: int
@@ -123,6 +125,7 @@ class TrialRecord:
     predict_time_per_1000: float | None = None
     failure: TrialFailure | None = None
     retry_of: int | None = None
+    rows_fraction: float | None = None
 
     @property
     def error(self) -> str | None:
@@ -142,6 +145,7 @@ class TrialRecord:
             "predict_time_per_1000": self.predict_time_per_1000,
             "failure": self.failure.to_dict() if self.failure is not None else None,
             "retry_of": self.retry_of,
+            "rows_fraction": self.rows_fraction,
         }
 
     @classmethod
@@ -162,4 +166,5 @@ class TrialRecord:
             predict_time_per_1000=data.get("predict_time_per_1000"),
             failure=TrialFailure.from_dict(failure) if failure else None,
             retry_of=data.get("retry_of"),
+            rows_fraction=data.get("rows_fraction"),
         )

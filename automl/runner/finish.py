@@ -143,7 +143,11 @@ def fit_row(
     """Fit ``row``'s configuration on every training row (``part``, if given); returns the
     fitted pipeline. With ``full``, an estimator with a ``refit_full`` parameter gets it on (an
     early-stopping booster then learns from its validation rows too). Threads may fit at once
-    on one ``part``: each works on its own (shallow, copy-on-write) view of the features."""
+    on one ``part``: each works on its own (shallow, copy-on-write) view of the features. A
+    trial that fitted on a share of each fold's rows (``row.rows_fraction``) is refitted on that
+    share of the training rows, so that the model is the one its score describes."""
+    import numpy as np
+
     from automl.data import build_pipeline
 
     part = part or training_part(prepared)
@@ -154,7 +158,14 @@ def fit_row(
     if full and "refit_full" in estimator.get_params(deep=False):  # see automl.boosting
         estimator.set_params(refit_full=True)
     pipeline = build_pipeline(estimator, table.kinds, part.levels, scale=spec.needs_scaling)
-    pipeline.fit(part.features.copy(deep=False), part.target)
+    features, target = part.features.copy(deep=False), part.target
+    if row.rows_fraction is not None:  # as its trial fitted: on that share of the rows
+        from automl.search import subsample
+
+        seed = resolved.recipe.search.seed
+        kept = subsample(np.arange(len(target)), target, row.rows_fraction, seed, table.classes)
+        features, target = features.iloc[kept], target[kept]
+    pipeline.fit(features, target)
     return pipeline
 
 

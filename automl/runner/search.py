@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import optuna
 
     from automl.recipe import ResolvedModel, ResolvedRecipe
+    from automl.recipe.schema import SearchSpec
     from automl.rundir import PredictionStore
     from automl.runner.directory import RunFiles
     from automl.runner.prepare import Prepared
@@ -205,8 +206,9 @@ def run_search(
         # Optuna does not store the sampler: a resumed study seeded as at its start would
         # propose the first run's configurations again. Seed it by where the study is instead.
         study.sampler = make_sampler(search.sampler, search.seed + len(study.trials))
-    else:
-        enqueue_defaults(study, [default_params(model) for model in models.values()])
+    scheduler, share = _scheduler(models, budget, prepared, search, data.folds)
+    if not resumed:
+        enqueue_defaults(study, [default_params(model) for model in models.values()], share)
 
     written = budget.clock()
 
@@ -246,7 +248,7 @@ def run_search(
             on_progress=on_progress,
             on_trial=on_trial,
             on_predictions=on_predictions,
-            scheduler=_scheduler(models, budget, prepared, search.seed),
+            scheduler=scheduler,
             folds=prepared.cv,
             finals=finals,
         ).run()
@@ -260,16 +262,32 @@ def run_search(
 
 
 def _scheduler(
-    models: Mapping[str, SearchModel], budget: Budget, prepared: Prepared, seed: int
-) -> ModelScheduler | None:
+    models: Mapping[str, SearchModel],
+    budget: Budget,
+    prepared: Prepared,
+    search: SearchSpec,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> tuple[ModelScheduler | None, float | None]:
     """The time-aware choice of each trial's model, for a search bounded by time alone (a
-    trial budget keeps the sampler's choice, so that it repeats exactly)."""
+    trial budget keeps the sampler's choice, so that it repeats exactly), and the share of the
+    rows the first trials fit on (``None``: all)."""
+    from automl.runner.splits import warmup_fraction
+    from automl.search import default_params
     from automl.search.schedule import ModelScheduler
 
     if budget.n_trials is not None or budget.time_budget is None or len(models) < 2:
-        return None
-    return ModelScheduler(
+        return None, None
+    share = warmup_fraction(search.warmup_rows, folds)
+    if share is not None:
+        logger.info(
+            "First trials: each model's default configuration on %.0f%% of each fold's rows "
+            "(search.warmup_rows)",
+            100 * share,
+        )
+    scheduler = ModelScheduler(
         {name: model.spec.cost for name, model in models.items()},
         maximize=prepared.metric.direction == "maximize",
-        seed=seed,
+        seed=search.seed,
+        defaults=None if share is None else {n: default_params(m) for n, m in models.items()},
     )
+    return scheduler, share

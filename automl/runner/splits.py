@@ -19,6 +19,7 @@ With them:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ __all__ = [
     "shuffled_group_kfold",
     "stratified_group_kfold",
     "test_split",
+    "warmup_fraction",
 ]
 
 _KEPT_TOGETHER = "rows with identical features stay together"
@@ -282,3 +284,11 @@ def _grouped_folds(
                     f"class has too few distinct feature values to fill every fold); {fix}"
                 )
     return made
+
+
+def warmup_fraction(rows: int, folds: Sequence[tuple[np.ndarray, np.ndarray]]) -> float | None:
+    """The share of each fold's training rows the first trial of each model fits on: ``rows``
+    (``search.warmup_rows``) over the fewest training rows of a fold, or ``None`` (every row)
+    when ``rows`` is 0 or no fewer than those."""
+    fewest = min((len(train) for train, _ in folds), default=0)
+    return rows / fewest if 0 < rows < fewest else None

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         open_study,
         recover_unfinished,
     )
-    from automl.search.trial import SearchData, TrialJob, TrialOutcome, run_trial
+    from automl.search.trial import SearchData, TrialJob, TrialOutcome, run_trial, subsample
     from automl.search.trials import most_common_failure, records_of, trial_counts
     from automl.search.workers import WorkerSetup, plugin_refs
 
@@ -57,6 +57,7 @@ _LAZY = {
     "TrialJob": "automl.search.trial",
     "TrialOutcome": "automl.search.trial",
     "run_trial": "automl.search.trial",
+    "subsample": "automl.search.trial",
     "most_common_failure": "automl.search.trials",
     "records_of": "automl.search.trials",
     "trial_counts": "automl.search.trials",
@@ -95,6 +96,7 @@ __all__ = [
     "records_of",
     "recover_unfinished",
     "run_trial",
+    "subsample",
     "trial_counts",
 ]
 

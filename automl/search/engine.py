@@ -24,6 +24,7 @@ from automl.search.study import DRIVER, driver_id
 from automl.search.trial import TrialJob, TrialOutcome
 from automl.search.trials import (
     RETRIED,
+    ROWS_FRACTION,
     failures,
     log_trial,
     record_from_outcome,
@@ -54,6 +55,7 @@ class _Running:
     params: dict[str, Any]
     reported: set[int] = field(default_factory=set)
     out_of_time: bool = False  # stopped because its remaining folds would miss the deadline
+    rows_fraction: float | None = None  # a first, cheap trial's share of each fold's rows
 
 
 class Search:
@@ -118,8 +120,6 @@ class Search:
         if scheduler is not None:  # what a resumed study measured before
             observe_study(scheduler, study, folds)
 
-    # -- progress ------------------------------------------------------------------------------
-
     def _resume_progress(self) -> None:
         from optuna.trial import TrialState as OptunaState
 
@@ -141,8 +141,6 @@ class Search:
         self.progress.time_left = self.budget.remaining()
         if self.on_progress is not None:
             self.on_progress(self.progress)
-
-    # -- the loop ------------------------------------------------------------------------------
 
     def run(self) -> SearchResult:
         """Search until a budget is spent; running trials are cancelled at the deadline.
@@ -219,8 +217,9 @@ class Search:
                 )
                 continue
             trial.set_user_attr(DRIVER, self.driver)
-            self.pending[trial.number] = _Running(trial=trial, model=model, params=params)
-            self.executor.submit(TrialJob(number=trial.number, model=model, params=params))
+            share = trial.user_attrs.get(ROWS_FRACTION)
+            self.pending[trial.number] = _Running(trial, model, params, rows_fraction=share)
+            self.executor.submit(TrialJob(trial.number, model, params, rows_fraction=share))
         self._emit()
 
     def _on_report(self, event: ReportEvent) -> None:
@@ -260,18 +259,18 @@ class Search:
             # Stopped for time, like a trial cut at the deadline: not counted, run on resume.
             how = stopped_for_time(len(outcome.fit_times), self.folds)
             tell_unfinished(self.study, trial, running.model, running.params, *how, logger)
-            observe(self.scheduler, running.model, outcome, self.folds)  # its pace only
+            observe(self.scheduler, running.model, outcome, self.folds, None, running.rows_fraction)
             self.pending.pop(outcome.number)
             self._emit()
             return
         report_remaining(running.trial, running.reported, outcome.scores.get(self.metric, []))
         retry_of = trial.user_attrs.get("retry_of")
         record = record_from_outcome(
-            outcome, running.model, running.params, self.metric, retry_of=retry_of
+            outcome, running.model, running.params, self.metric, retry_of, running.rows_fraction
         )
         store_record(trial, record)
         log_trial(record, self.metric, logger)  # the command line shows this logger's lines
-        observe(self.scheduler, running.model, outcome, self.folds, record)
+        observe(self.scheduler, running.model, outcome, self.folds, record, running.rows_fraction)
         if record.state is TrialState.COMPLETE:
             self.study.tell(trial, record.value)
             self.progress.complete += 1

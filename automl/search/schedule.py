@@ -11,7 +11,10 @@ search asks this scheduler instead, and leaves the model's parameters to the sam
   places its best score among the families' best scores and ``seconds`` is its measured mean
   trial time (the plugin's relative ``cost`` before any trial of it ran);
 - no family starves: each keeps at least ``FLOOR`` of the largest probability;
-- a family whose every trial failed (at least ``FAILURES`` of them) is left alone.
+- a family whose every trial failed (at least ``FAILURES`` of them) is left alone;
+- with ``search.warmup_rows``, each family's first trial (its default configuration) fits on a
+  share of the rows: cheap first measures of every family's score and pace. The first time a
+  family is then chosen, its default configuration runs again on every row.
 
 The choice is random, seeded by the search seed and the trial number. With a trial budget
 (``search.n_trials``) the scheduler is not used, so such searches repeat exactly.
@@ -23,7 +26,7 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from automl.records import TrialRecord, TrialState
 
@@ -72,12 +75,30 @@ class ModelScheduler:
         costs: Each model's relative training cost (its plugin's ``cost``), by name.
         maximize: Whether a larger score is better.
         seed: Seeds the random choice.
+        defaults: Each model's default configuration (Optuna parameters), when the first
+            trials fitted on a share of the rows: the first trial chosen of each model on every
+            row runs it.
     """
 
-    def __init__(self, costs: Mapping[str, float], *, maximize: bool, seed: int) -> None:
+    def __init__(
+        self,
+        costs: Mapping[str, float],
+        *,
+        maximize: bool,
+        seed: int,
+        defaults: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.families = {name: _Family(prior_cost=max(cost, 1e-3)) for name, cost in costs.items()}
         self.maximize = maximize
         self.seed = seed
+        self.defaults: dict[str, Mapping[str, Any]] = dict(defaults or {})
+
+    def next_params(self, model: str) -> dict[str, Any]:
+        """What to enqueue for a trial of ``model``: its default configuration the first time
+        (when its first trial fitted on a share of the rows), else the model alone."""
+        from automl.search.space import MODEL_PARAM
+
+        return dict(self.defaults.pop(model, {MODEL_PARAM: model}))
 
     def observe(
         self, model: str, value: float | None, seconds: float | None, *, failed: bool = False
@@ -155,14 +176,16 @@ def observe(
     outcome: TrialOutcome,
     folds: int,
     record: TrialRecord | None = None,
+    rows_fraction: float | None = None,
 ) -> None:
     """Tell ``scheduler`` (if any) about a finished trial of ``model``: its score and whether it
     failed (from ``record``; without one the trial was stopped for time: only its pace counts),
-    and the seconds a whole trial takes (a pruned or stopped trial's folds scaled to ``folds``)."""
+    and the seconds a whole trial takes (a pruned or stopped trial's folds scaled to ``folds``;
+    a first trial on ``rows_fraction`` of the rows scaled to all of them)."""
     if scheduler is None:
         return
     done = len(outcome.fit_times)
-    seconds = outcome.seconds / done * folds if done else None
+    seconds = outcome.seconds / done * folds / (rows_fraction or 1.0) if done else None
     state = None if record is None else record.state
     value = record.value if record is not None and state is TrialState.COMPLETE else None
     scheduler.observe(model, value, seconds, failed=state is TrialState.FAILED)
@@ -175,8 +198,6 @@ def schedule_next(
     parameters), unless trials are queued already (each model's defaults, retries)."""
     from optuna.trial import TrialState as OptunaState
 
-    from automl.search.space import MODEL_PARAM
-
     trials = study.get_trials(deepcopy=False)
     if any(trial.state == OptunaState.WAITING for trial in trials):
         return
@@ -184,7 +205,7 @@ def schedule_next(
     left = None if deadline is None else max(0.0, deadline - budget.clock())
     model = scheduler.choose(len(trials), left)
     if model is not None:
-        study.enqueue_trial({MODEL_PARAM: model}, user_attrs={"scheduled": True})
+        study.enqueue_trial(scheduler.next_params(model), user_attrs={"scheduled": True})
 
 
 def observe_study(scheduler: ModelScheduler, study: optuna.Study, folds: int) -> None:
@@ -192,15 +213,17 @@ def observe_study(scheduler: ModelScheduler, study: optuna.Study, folds: int) ->
     mean fold fit time times ``folds``, and model failures — not trials cut short)."""
     from optuna.trial import TrialState as OptunaState
 
-    from automl.search.trials import INTERRUPTED
+    from automl.search.trials import INTERRUPTED, ROWS_FRACTION
 
     for trial in study.get_trials(deepcopy=False):
         attrs = trial.user_attrs
         model = attrs.get("model")
         if not isinstance(model, str) or not trial.state.is_finished():
             continue
-        fit = attrs.get("fit_time")
-        seconds = fit * folds if isinstance(fit, int | float) else None
+        fit, share = attrs.get("fit_time"), attrs.get(ROWS_FRACTION) or 1.0
+        seconds = fit * folds / share if isinstance(fit, int | float) else None
         complete = trial.state == OptunaState.COMPLETE
         failed = trial.state == OptunaState.FAIL and not attrs.get(INTERRUPTED)
+        if ROWS_FRACTION not in attrs:  # it ran on every row: its defaults need not run again
+            scheduler.defaults.pop(model, None)
         scheduler.observe(model, trial.value if complete else None, seconds, failed=failed)

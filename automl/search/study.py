@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from automl.errors import ExecutorError, RecipeError, RecipeIssue
 from automl.options import Pruner, Sampler
 from automl.records import FailureKind, TrialFailure
-from automl.search.trials import INTERRUPTED
+from automl.search.trials import INTERRUPTED, ROWS_FRACTION
 
 if TYPE_CHECKING:
     import optuna
@@ -262,9 +262,10 @@ def recover_unfinished(study: optuna.Study, *, shared: bool = False) -> int:
             continue
         if frozen.number in requeued or not frozen.params:
             continue
-        study.enqueue_trial(
-            dict(frozen.params), user_attrs={"retry_of": frozen.number}, skip_if_exists=False
-        )
+        attrs: dict[str, Any] = {"retry_of": frozen.number}
+        if ROWS_FRACTION in frozen.user_attrs:  # a first, cheap trial stays one
+            attrs[ROWS_FRACTION] = frozen.user_attrs[ROWS_FRACTION]
+        study.enqueue_trial(dict(frozen.params), user_attrs=attrs, skip_if_exists=False)
         requeued.add(frozen.number)
         again += 1
     if again:
@@ -273,7 +274,15 @@ def recover_unfinished(study: optuna.Study, *, shared: bool = False) -> int:
     return again
 
 
-def enqueue_defaults(study: optuna.Study, defaults: Sequence[Mapping[str, Any]]) -> None:
-    """Enqueue each model's default configuration, in the given (cheapest first) order."""
+def enqueue_defaults(
+    study: optuna.Study,
+    defaults: Sequence[Mapping[str, Any]],
+    rows_fraction: float | None = None,
+) -> None:
+    """Enqueue each model's default configuration, in the given (cheapest first) order; with
+    ``rows_fraction``, as cheap first trials whose fits use that share of each fold's rows."""
+    attrs: dict[str, Any] = {"default": True}
+    if rows_fraction is not None:
+        attrs[ROWS_FRACTION] = rows_fraction
     for params in defaults:
-        study.enqueue_trial(dict(params), user_attrs={"default": True})
+        study.enqueue_trial(dict(params), user_attrs=attrs)

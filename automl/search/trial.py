@@ -60,11 +60,13 @@ class SearchData:
 
 @dataclass(frozen=True)
 class TrialJob:
-    """A trial to run: the model and its parameters (plain names, as the factory takes them)."""
+    """A trial to run: the model and its parameters (plain names, as the factory takes them),
+    and the share of each fold's training rows its fits use (``None``: all of them)."""
 
     number: int
     model: str
     params: Mapping[str, Any]
+    rows_fraction: float | None = None
 
 
 @dataclass
@@ -181,7 +183,11 @@ def trial_steps(
     try:
         params = model.params.model_validate(dict(job.params))
         for fold_index, (train, valid) in enumerate(data.folds):
-            oof.append((valid, _run_fold(params, data, model, metrics, train, valid, outcome)))
+            fitted = train  # a cheap first trial fits on a share of the rows, predicts them all
+            if job.rows_fraction is not None:
+                seed = (data.seed, fold_index)
+                fitted = subsample(train, data.target, job.rows_fraction, seed, data.classes)
+            oof.append((valid, _run_fold(params, data, model, metrics, fitted, valid, outcome)))
             running = outcome.mean(data.metric)
             if not math.isfinite(running):
                 raise ValueError(
@@ -206,6 +212,32 @@ def trial_steps(
             traceback="".join(traceback.format_exception(exc)),
         )
     return outcome
+
+
+def subsample(
+    rows: np.ndarray,
+    target: np.ndarray,
+    fraction: float,
+    seed: int | tuple[int, ...],
+    classes: Sequence[Any] | None,
+) -> np.ndarray:
+    """``fraction`` of ``rows`` (positions into ``target``), drawn at random with ``seed``, in
+    their order. With ``classes`` (classification) each class keeps its share, and at least two
+    of its rows, so that every class is still learnt."""
+    import numpy as np
+
+    if fraction >= 1.0:
+        return rows
+    rng = np.random.default_rng(seed)
+    if classes is None:
+        return np.sort(rng.choice(rows, size=max(1, round(len(rows) * fraction)), replace=False))
+    labels = target[rows]
+    kept = []
+    for label in classes:
+        members = rows[labels == label]
+        count = min(len(members), max(2, round(len(members) * fraction)))
+        kept.append(rng.choice(members, size=count, replace=False))
+    return np.sort(np.concatenate(kept))
 
 
 def _copy(outcome: TrialOutcome) -> TrialOutcome:

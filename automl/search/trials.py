@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INTERRUPTED",
     "RETRIED",
+    "ROWS_FRACTION",
     "failures",
     "log_trial",
     "most_common_failure",
@@ -50,6 +51,9 @@ __all__ = [
 
 INTERRUPTED = "interrupted"
 """User attribute of a trial that did not finish (killed, cancelled at the deadline or by Ctrl-C)."""
+ROWS_FRACTION = "rows_fraction"
+"""User attribute of a trial whose fits use a share of each fold's training rows (set when it is
+enqueued: the first trial of each model on large data)."""
 RETRIED = "retried"
 """User attribute of a failed trial whose parameters were run again (its worker died)."""
 _FIELDS = ("model", "params", "value", "scores", "folds_done", "fit_time", "predict_time_per_1000")
@@ -61,6 +65,7 @@ def record_from_outcome(
     params: Mapping[str, Any],
     metric: str,
     retry_of: int | None = None,
+    rows_fraction: float | None = None,
 ) -> TrialRecord:
     """The record of a finished trial."""
     scores = {name: MetricScores.of(values) for name, values in outcome.scores.items()}
@@ -83,6 +88,7 @@ def record_from_outcome(
         predict_time_per_1000=predict_per_1000,
         failure=outcome.failure or (_PRUNED if outcome.state is TrialState.PRUNED else None),
         retry_of=retry_of,
+        rows_fraction=rows_fraction,
     )
 
 
@@ -166,6 +172,7 @@ def record_of(frozen: FrozenTrial) -> TrialRecord | None:
         "model": attrs.get("model", frozen.params.get("model")),
         "value": value,
         "retry_of": attrs.get("retry_of"),
+        "rows_fraction": attrs.get(ROWS_FRACTION),
     }
     return dataclasses.replace(TrialRecord.from_dict(document), failure=failure)
 
@@ -225,6 +232,8 @@ def log_trial(record: TrialRecord, metric: str, log: logging.Logger) -> None:
     """One line per finished trial on ``log``, so that ``run.log`` tells the whole search."""
     score = "-" if record.value is None else f"{record.value:.4f}"
     fit = "-" if record.fit_time is None else f"{record.fit_time:.2f} s"
+    if record.rows_fraction is not None:
+        fit += f" on {100 * record.rows_fraction:.0f}% of the rows"
     reason = f": {record.error}" if record.error else ""
     how = f"{record.state.value}, {metric} {score}, fit {fit}{reason}"
     log.info("Trial %d %s: %s", record.number, record.model, how)
