@@ -91,6 +91,7 @@ def refit_ensemble(
     fallback = 0.0 if first or best is None else budget.refit_seconds(best.fit_time)
     chosen = _within_time(budget, leaderboard, order, lanes, len(first), fallback)
     fitted = _fit_members(resolved, prepared, leaderboard, chosen, lanes, budget, first, fallback)
+    fitted = _packable(budget, fitted)
     kept = {member.trial for member in fitted}
     record.dropped.extend(member.trial for member in order if member.trial not in kept)
     fitted.sort(key=lambda m: -m.weight)
@@ -228,6 +229,38 @@ def _log_dropped(budget: Budget, row: LeaderboardRow, left: float) -> None:
         budget.refit_seconds(row.fit_time),
         left,
     )
+
+
+def _packable(budget: Budget, fitted: list[EnsembleMember]) -> list[EnsembleMember]:
+    """The refitted members whose package can be written in the time left: while it cannot
+    (:data:`~automl.search.budget.PACKAGE_SECONDS_PER_MB` per pickled megabyte), the member with
+    the most megabytes per unit of weight is dropped (300 extra trees on 12,800 rows pickle to
+    683 MB; at 0.04 of an ensemble's weight they took 9 s to package), said in the log."""
+    from automl.package.pickling import pickled_megabytes
+    from automl.search.budget import PACKAGE_SECONDS, PACKAGE_SECONDS_PER_MB
+
+    left = budget.remaining()
+    if left is None or len(fitted) < 2:
+        return fitted
+    sizes = {member.trial: pickled_megabytes(member.pipeline) or 0.0 for member in fitted}
+    kept = list(fitted)
+
+    def seconds() -> float:
+        return max(PACKAGE_SECONDS, PACKAGE_SECONDS_PER_MB * sum(sizes[m.trial] for m in kept))
+
+    while len(kept) > 1 and seconds() > left:
+        largest = max(kept, key=lambda member: sizes[member.trial] / member.weight)
+        logger.warning(
+            "Ensemble: trial %d (%s) dropped, its %.0f MB pickled would take the package about "
+            "%.1f s to write (%.1f s left)",
+            largest.trial,
+            largest.model,
+            sizes[largest.trial],
+            PACKAGE_SECONDS_PER_MB * sizes[largest.trial],
+            left,
+        )
+        kept.remove(largest)
+    return kept
 
 
 def _still_wins(
