@@ -126,8 +126,8 @@ def test_a_search_measures_every_model_on_a_share_then_runs_the_chosen_ones_in_f
     defaults = {"coin": {"model": "coin", "coin.flip": 0.2}, "plain": {"model": "plain"}}
     study = memory_study()
     enqueue_defaults(study, list(defaults.values()), 0.25)
-    scheduler = ModelScheduler({"coin": 1.0, "plain": 1.0}, maximize=True, seed=0)
-    scheduler.defaults = dict(defaults)
+    costs = {"coin": 1.0, "plain": 1.0}
+    scheduler = ModelScheduler(costs, maximize=True, seed=0, defaults=defaults)
     run = search(study, good, time_budget=40, models=[COIN, PLAIN], scheduler=scheduler)
     jobs = [job for _, job in run.executor.submitted]
     assert [(job.model, job.rows_fraction) for job in jobs[:2]] == [

@@ -84,10 +84,5 @@ class LeaderboardRow:
             fit_time=row.get("fit_time"),
             predict_time_per_1000=row.get("predict_time_per_1000"),
             params=dict(row.get("params") or {}),
-            rows_fraction=_fraction(row.get("rows_fraction")),
+            rows_fraction=row.get("rows_fraction"),
         )
-
-
-def _fraction(value: Any) -> float | None:
-    """A ``rows_fraction`` cell read back (empty in a CSV row of a trial on every row)."""
-    return None if value in (None, "") else float(value)

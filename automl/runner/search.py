@@ -278,12 +278,6 @@ def _scheduler(
     if budget.n_trials is not None or budget.time_budget is None or len(models) < 2:
         return None, None
     share = warmup_fraction(search.warmup_rows, folds)
-    if share is not None:
-        logger.info(
-            "First trials: each model's default configuration on %.0f%% of each fold's rows "
-            "(search.warmup_rows)",
-            100 * share,
-        )
     scheduler = ModelScheduler(
         {name: model.spec.cost for name, model in models.items()},
         maximize=prepared.metric.direction == "maximize",

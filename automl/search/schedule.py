@@ -185,10 +185,16 @@ def observe(
     if scheduler is None:
         return
     done = len(outcome.fit_times)
-    seconds = outcome.seconds / done * folds / (rows_fraction or 1.0) if done else None
+    seconds = _whole_trial(outcome.seconds / done, folds, rows_fraction) if done else None
     state = None if record is None else record.state
     value = record.value if record is not None and state is TrialState.COMPLETE else None
     scheduler.observe(model, value, seconds, failed=state is TrialState.FAILED)
+
+
+def _whole_trial(per_fold: float, folds: int, rows_fraction: float | None) -> float:
+    """Seconds of a whole trial on every row, from its seconds per fold on ``rows_fraction``
+    of each fold's rows (``None``: all of them)."""
+    return per_fold * folds / (rows_fraction or 1.0)
 
 
 def schedule_next(
@@ -220,8 +226,9 @@ def observe_study(scheduler: ModelScheduler, study: optuna.Study, folds: int) ->
         model = attrs.get("model")
         if not isinstance(model, str) or not trial.state.is_finished():
             continue
-        fit, share = attrs.get("fit_time"), attrs.get(ROWS_FRACTION) or 1.0
-        seconds = fit * folds / share if isinstance(fit, int | float) else None
+        fit = attrs.get("fit_time")
+        share = attrs.get(ROWS_FRACTION)
+        seconds = _whole_trial(fit, folds, share) if isinstance(fit, int | float) else None
         complete = trial.state == OptunaState.COMPLETE
         failed = trial.state == OptunaState.FAIL and not attrs.get(INTERRUPTED)
         if ROWS_FRACTION not in attrs:  # it ran on every row: its defaults need not run again

@@ -284,5 +284,10 @@ def enqueue_defaults(
     attrs: dict[str, Any] = {"default": True}
     if rows_fraction is not None:
         attrs[ROWS_FRACTION] = rows_fraction
+        logger.info(
+            "First trials: each model's default configuration on %.0f%% of each fold's rows "
+            "(search.warmup_rows)",
+            100 * rows_fraction,
+        )
     for params in defaults:
         study.enqueue_trial(dict(params), user_attrs=attrs)
