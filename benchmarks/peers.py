@@ -21,6 +21,7 @@ Run::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
@@ -87,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     add("--out", type=Path, default=None, help="CSV of every run, rewritten after each")
     add("--runs-dir", type=Path, default=None, help="folder for the temporary work folders")
     add(
+        "--keep-runs",
+        action="store_true",
+        help="keep each split's work folder (data, each tool's log and run) under --runs-dir",
+    )
+    add(
         "--automl-recipe",
         type=_mapping,
         default={},
@@ -118,9 +124,14 @@ def _check(args: argparse.Namespace) -> None:
 
 def _environment(cpus: int, project: bool) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(dict.fromkeys(THREAD_VARIABLES, str(cpus)))
-    if not project:  # a peer's venv must not see the project's packages
-        for name in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
+    if project:
+        # automl runs `execution.workers` = cpus trial processes of one thread each; set here,
+        # the variables would give every one of them cpus threads (cpus x cpus on cpus cores).
+        for name in THREAD_VARIABLES:
+            env.pop(name, None)
+    else:
+        env.update(dict.fromkeys(THREAD_VARIABLES, str(cpus)))
+        for name in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):  # not the project's packages
             env.pop(name, None)
     return env
 
@@ -224,8 +235,7 @@ def run_split(
         "test_rows": len(test),
         "constant_split": constant,
     }
-    with tempfile.TemporaryDirectory(prefix=f"peers-{entry['name']}-", dir=args.runs_dir) as tmp:
-        work = Path(tmp)
+    with _work_folder(f"peers-{entry['name']}-seed{seed}-", args) as work:
         frame.iloc[train].to_csv(work / "train.csv", index=False)
         frame.iloc[test].drop(columns=[target]).to_csv(work / "test.csv", index=False)
         for tool in args.tools:
@@ -249,6 +259,18 @@ def run_split(
                     error = f"{type(exc).__name__}: {exc}"
             row.update(status="ok" if error is None else "failed", error=error)
             done(row)
+
+
+@contextlib.contextmanager
+def _work_folder(prefix: str, args: argparse.Namespace) -> Iterator[Path]:
+    """A fresh folder for one split's runs: removed afterwards unless ``--keep-runs``."""
+    if args.keep_runs:
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=args.runs_dir))
+        yield folder
+        print(f"peers.py: kept {folder}", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=args.runs_dir) as tmp:
+        yield Path(tmp)
 
 
 # -- main ----------------------------------------------------------------------------------------

@@ -361,6 +361,21 @@ def test_an_existing_install_is_reused_and_a_foreign_folder_refused(
 
 # -- end to end ----------------------------------------------------------------------------------
 
+
+def test_thread_variables_limit_a_peer_and_are_left_to_automl(
+    peers: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "8")
+    monkeypatch.setenv("PYTHONPATH", "/somewhere")
+    peer = peers._environment(2, project=False)
+    assert {peer[name] for name in peers.THREAD_VARIABLES} == {"2"}
+    assert "PYTHONPATH" not in peer  # a peer's venv must not see the project
+    # automl's workers are the cores: each one thread, which a variable of 2 would double.
+    own = peers._environment(2, project=True)
+    assert not set(peers.THREAD_VARIABLES) & set(own)
+    assert own["PYTHONPATH"] == "/somewhere"
+
+
 FAKE_RUNNERS = {
     # Predicts from the feature x (a good score), after checking the shared command line.
     "automl_runner.py": """
@@ -435,6 +450,14 @@ def test_runs_are_scored_and_failures_recorded_with_fake_runners(
     again: list[str] = []
     assert peers.main([str(suite), "--from-csv", str(out)], out=again.append) == 0
     assert again == lines[lines.index("") + 1 : -1]
+
+    # --keep-runs keeps the split's work folder: its data and each tool's log.
+    argv += ["--keep-runs", "--tools", "automl"]
+    assert peers.main(argv, out=[].append) == 0
+    (kept,) = (tmp_path / "runs").iterdir()
+    assert kept.name.startswith("peers-tiny-seed0-")
+    assert (kept / "train.csv").is_file()
+    assert (kept / "automl" / "output.log").is_file()
 
 
 @pytest.mark.slow
