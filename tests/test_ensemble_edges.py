@@ -269,6 +269,66 @@ def test_a_member_too_large_to_package_in_the_time_left_is_dropped(
     assert plan.record.dropped == []
 
 
+def _sized(
+    monkeypatch: pytest.MonkeyPatch, sizes: dict[int, float], clock: _Clock | None = None
+) -> list[int | None]:
+    """Refitted pipelines pickle to ``sizes[trial]`` MB (each fit moves ``clock`` on 2.1 s);
+    returns the trials refitted."""
+    from automl.package import pickling
+
+    by_pipeline: dict[int, float] = {}
+    refitted: list[int | None] = []
+    real_fit_row = refit_module.fit_row
+
+    def sized_fit_row(resolved: Any, prepared: Any, row: Any, part: Any, **kwargs: Any) -> Any:
+        pipeline = real_fit_row(resolved, prepared, row, part, **kwargs)
+        by_pipeline[id(pipeline)] = sizes[row.trial]
+        refitted.append(row.trial)
+        if clock is not None:
+            clock.now += 2.1
+        return pipeline
+
+    monkeypatch.setattr(refit_module, "fit_row", sized_fit_row)
+    monkeypatch.setattr(pickling, "pickled_megabytes", lambda obj: by_pipeline[id(obj)])
+    return refitted
+
+
+def test_no_member_is_dropped_for_its_size_when_no_drop_would_make_the_package_fit(
+    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With less time left than the package's fixed part (the refits took longer than
+    planned: 6.3 s of 8), dropping a member of a few MB gains nothing: seen on house_16H,
+    where two members of 0 and 1 MB were dropped with 1.1 s left, the ensemble fell apart and
+    its best member was refitted a second time."""
+    resolved, prepared = prepared_churn
+    clock = _Clock()
+    _sized(monkeypatch, {1: 1.0, 2: 0.4, 3: 2.0}, clock)
+    monkeypatch.setattr(refit_module, "refit_lanes", lambda resolved: 1)
+    board, plan = _plan(prepared, dict.fromkeys((1, 2, 3), 0.01), {1: 0.4, 2: 0.4, 3: 0.2})
+    budget = Budget(time_budget=8.0, cv=3, clock=clock)
+    refit = refit_module.refit_ensemble(resolved, prepared, board, plan, budget)
+    assert plan.record.dropped == []
+    assert refit is not None
+    assert refit.row is plan.row
+
+
+def test_the_best_member_dropped_for_its_size_is_packaged_without_a_second_refit(
+    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the members left after the drops lose to the best single model, the best trial's
+    refit as a member is packaged, even if the drop was its own."""
+    resolved, prepared = prepared_churn
+    refitted = _sized(monkeypatch, {1: 700.0, 2: 1.0, 3: 1.0})
+    monkeypatch.setattr(refit_module, "_still_wins", lambda *args: False)
+    board, plan = _plan(prepared, dict.fromkeys((1, 2, 3), 0.01), {1: 0.4, 2: 0.4, 3: 0.2})
+    budget = Budget(time_budget=6, cv=3, clock=_Clock())
+    refit = refit_module.refit_ensemble(resolved, prepared, board, plan, budget)
+    assert plan.record.dropped == [1]
+    assert refit is not None
+    assert refit.row.trial == 1
+    assert sorted(t for t in refitted if t is not None) == [1, 2, 3]  # trial 1 once
+
+
 def test_pickled_megabytes_counts_without_copying() -> None:
     from automl.package.pickling import pickled_megabytes
 

@@ -90,13 +90,13 @@ def refit_ensemble(
     # Time kept to refit the best trial should the ensemble fall apart, unless it is a member.
     fallback = 0.0 if first or best is None else budget.refit_seconds(best.fit_time)
     chosen = _within_time(budget, leaderboard, order, lanes, len(first), fallback)
-    fitted = _fit_members(resolved, prepared, leaderboard, chosen, lanes, budget, first, fallback)
-    fitted = _packable(budget, fitted)
+    refitted = _fit_members(resolved, prepared, leaderboard, chosen, lanes, budget, first, fallback)
+    fitted = _packable(budget, refitted)
     kept = {member.trial for member in fitted}
     record.dropped.extend(member.trial for member in order if member.trial not in kept)
     fitted.sort(key=lambda m: -m.weight)
     if record.dropped and not _still_wins(plan, prepared, leaderboard, fitted):
-        return _refitted_best(prepared, leaderboard, fitted)
+        return _refitted_best(prepared, leaderboard, refitted)
     refit = Refit(row=plan.row, pipeline=EnsembleModel(fitted, prepared.table.classes))
     try:
         score_holdout(prepared, refit)
@@ -246,9 +246,11 @@ def _packable(budget: Budget, fitted: list[EnsembleMember]) -> list[EnsembleMemb
     kept = list(fitted)
 
     def seconds() -> float:
-        return max(PACKAGE_SECONDS, PACKAGE_SECONDS_PER_MB * sum(sizes[m.trial] for m in kept))
+        return PACKAGE_SECONDS_PER_MB * sum(sizes[m.trial] for m in kept)
 
-    while len(kept) > 1 and seconds() > left:
+    # Only the pickles' share shrinks with a member dropped: with less time left than the
+    # package's fixed part (PACKAGE_SECONDS), no drop would make it fit.
+    while len(kept) > 1 and seconds() > max(left, PACKAGE_SECONDS):
         largest = max(kept, key=lambda member: sizes[member.trial] / member.weight)
         logger.warning(
             "Ensemble: trial %d (%s) dropped, its %.0f MB pickled would take the package about "
@@ -291,7 +293,8 @@ def _still_wins(
 def _refitted_best(
     prepared: Prepared, leaderboard: Leaderboard, fitted: Sequence[Any]
 ) -> Refit | None:
-    """The best trial as a refit, if it was refitted as a member (no need to fit it again)."""
+    """The best trial as a refit, if it was refitted as a member (no need to fit it again),
+    whether or not the ensemble kept it."""
     best = leaderboard.best_trial
     member = next((m for m in fitted if best is not None and m.trial == best.trial), None)
     if best is None or member is None:
