@@ -62,7 +62,7 @@ def test_spec_record(spec: ModelSpec) -> None:
     assert spec.needs_scaling
     assert spec.cpus == 1
     assert spec.gpus == 1
-    assert spec.cost == pytest.approx(5)
+    assert spec.cost == pytest.approx(8)
     assert spec.params().device == "auto"
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from automl.leaderboard import Leaderboard
 from automl.options import Backend
-from automl.records import TrialRecord
+from automl.records import TrialRecord, TrialState
 
 if TYPE_CHECKING:
     import numpy as np
@@ -210,17 +210,7 @@ def run_search(
     if not resumed:
         enqueue_defaults(study, [default_params(model) for model in models.values()], share)
 
-    written = budget.clock()
-
-    def on_trial(record: TrialRecord) -> None:
-        nonlocal written
-        resolved.registry.after_trial(recipe=resolved, trial=record)
-        # Keep trials.json, the leaderboard and the counts current while the search runs, so
-        # `automl runs`, `open_run` and `leaderboard --failed` see a live run, not an empty one.
-        if budget.clock() - written >= RESULTS_EVERY_SECONDS:
-            record_results(files, study, metric, metrics)
-            written = budget.clock()
-
+    on_trial = _trial_callback(resolved, files, study, budget, models, (metric, metrics))
     # The reserve follows the ensemble the kept predictions select (its members' refits).
     finals = LikelyFinals(prepared.metric.direction == "maximize", budget.finals)
     live = live_selection(resolved, prepared, budget, finals)
@@ -259,6 +249,35 @@ def run_search(
     finally:
         executor.close()
     return SearchPhase(result=result, study=study, resumed=resumed)
+
+
+def _trial_callback(
+    resolved: ResolvedRecipe,
+    files: RunFiles,
+    study: optuna.Study,
+    budget: Budget,
+    models: Mapping[str, SearchModel],
+    scoring: tuple[str, list[str]],
+) -> Callable[[TrialRecord], None]:
+    """What the driver does as each trial ends: the plugins' ``after_trial`` hook, the results
+    files kept current, and a complete trial's model library imported for the refits."""
+    from automl.runner.preload import Preloader
+
+    preload = Preloader({name: model.spec for name, model in models.items()})
+    written = budget.clock()
+
+    def on_trial(record: TrialRecord) -> None:
+        nonlocal written
+        if record.state is TrialState.COMPLETE:  # may be refitted here: import its library now
+            preload.add(record.model)
+        resolved.registry.after_trial(recipe=resolved, trial=record)
+        # Keep trials.json, the leaderboard and the counts current while the search runs, so
+        # `automl runs`, `open_run` and `leaderboard --failed` see a live run, not an empty one.
+        if budget.clock() - written >= RESULTS_EVERY_SECONDS:
+            record_results(files, study, *scoring)
+            written = budget.clock()
+
+    return on_trial
 
 
 def _scheduler(

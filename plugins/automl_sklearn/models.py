@@ -455,7 +455,7 @@ MODELS: tuple[ModelSpec, ...] = (
         tasks=ALL_TASKS,
         params=RandomForestParams,
         search_space=_forest_space,
-        cost=4.0,
+        cost=8.0,
     ),
     ModelSpec(
         name="extra_trees",
@@ -464,7 +464,7 @@ MODELS: tuple[ModelSpec, ...] = (
         tasks=ALL_TASKS,
         params=ExtraTreesParams,
         search_space=_forest_space,
-        cost=3.0,
+        cost=6.0,
     ),
     ModelSpec(
         name="hist_gradient_boosting",
@@ -493,7 +493,7 @@ MODELS: tuple[ModelSpec, ...] = (
         tasks=ALL_TASKS,
         params=SVMParams,
         search_space=_svm_space,
-        cost=3.0,
+        cost=5.0,
         needs_scaling=True,
     ),
 )
