@@ -147,22 +147,27 @@ def _plan(prepared: Any, fits: dict[int, float], weights: dict[int, float]) -> t
 
 
 def _recording_fit_row(
-    monkeypatch: pytest.MonkeyPatch, wait: Any = None, fulls: dict[int | None, bool] | None = None
+    monkeypatch: pytest.MonkeyPatch,
+    wait: Any = None,
+    fulls: dict[int | None, bool] | None = None,
+    limits: dict[int | None, float | None] | None = None,
 ) -> list[int | None]:
-    """Record the trials the ensemble refit fits (``wait()`` is called in each fit), and in
-    ``fulls`` whether each refits in full."""
+    """Record the trials the ensemble refit fits (``wait()`` is called in each fit), in
+    ``fulls`` whether each refits in full, and in ``limits`` the seconds each fit may take."""
     refitted: list[int | None] = []
     real_fit_row = refit_module.fit_row
 
     def recording_fit_row(
-        resolved: Any, prepared: Any, row: LeaderboardRow, part: Any, *, full: bool = True
+        resolved: Any, prepared: Any, row: LeaderboardRow, part: Any, **kwargs: Any
     ) -> Any:
         refitted.append(row.trial)
         if fulls is not None:
-            fulls[row.trial] = full
+            fulls[row.trial] = kwargs["full"]
+        if limits is not None:
+            limits[row.trial] = kwargs["max_time"]
         if wait is not None:
             wait()
-        return real_fit_row(resolved, prepared, row, part, full=full)
+        return real_fit_row(resolved, prepared, row, part, **kwargs)
 
     monkeypatch.setattr(refit_module, "fit_row", recording_fit_row)
     return refitted
@@ -267,6 +272,49 @@ def test_a_member_too_large_to_package_in_the_time_left_is_dropped(
     board, plan = _plan(prepared, dict.fromkeys((1, 2, 3), 0.01), {1: 0.4, 2: 0.4, 3: 0.2})
     refit_module.refit_ensemble(resolved, prepared, board, plan, Budget(cv=3, clock=_Clock()))
     assert plan.record.dropped == []
+
+
+def test_each_member_refit_may_take_the_time_left_before_packaging(
+    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An estimator with a max_time parameter (the network) gets the seconds left before the
+    package's when its refit starts: its epochs on every row are not its folds'."""
+    from automl.search.budget import PACKAGE_SECONDS
+
+    resolved, prepared = prepared_churn
+    board, plan = _plan(prepared, dict.fromkeys((1, 2), 0.01), {1: 0.6, 2: 0.4})
+    limits: dict[int | None, float | None] = {}
+    _recording_fit_row(monkeypatch, limits=limits)
+    budget = Budget(time_budget=30, cv=3, clock=_Clock())
+    refit_module.refit_ensemble(resolved, prepared, board, plan, budget)
+    assert limits == {1: 30 - PACKAGE_SECONDS, 2: 30 - PACKAGE_SECONDS}
+    refit_module.refit_ensemble(
+        resolved, prepared, *_plan(prepared, {1: 0.01}, {1: 1.0}), Budget(cv=3)
+    )
+    assert limits[1] is None  # no time budget: no limit
+
+
+def test_fit_row_gives_an_estimator_with_max_time_its_seconds(
+    prepared_churn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from automl.registry import PluginRegistry
+    from automl.runner.finish import fit_row
+    from automl.specs import ComponentKind
+
+    pytest.importorskip("torch")
+    resolved, prepared = prepared_churn
+    registry = PluginRegistry()
+    registry.load_entry_points()
+    mlp = registry.get(ComponentKind.MODEL, "mlp").spec
+    monkeypatch.setitem(prepared.models, "mlp", SimpleNamespace(spec=mlp))
+    row = LeaderboardRow(rank=1, trial=0, model="mlp", params={"max_epochs": 50})
+    network = fit_row(resolved, prepared, row, max_time=0.0).named_steps["model"]
+    assert (network.max_time, network.n_epochs_, network.timed_out_) == (0.0, 1, True)
+    row = LeaderboardRow(rank=1, trial=0, model="logistic_regression", params={"C": 1.0})
+    plain = fit_row(resolved, prepared, row, max_time=3.0)  # no such parameter: ignored
+    assert "max_time" not in plain.named_steps["model"].get_params()
 
 
 def _sized(

@@ -284,6 +284,7 @@ def test_the_reserve_follows_the_members_the_selection_chooses(setup: Any) -> No
     budget = live.budget
     live.add(_record(1, 0.80, 0.1), _noisy(prepared, 1))
     assert finals.members is None  # one candidate: nothing to select
+    assert live.models == ()
     assert finals.fits() == ()  # nothing observed by the engine in this test either
     finals.observe("logistic_regression", 0.80, 0.1)
     planned_per_model = budget.reserve(finals.fits())
@@ -291,6 +292,7 @@ def test_the_reserve_follows_the_members_the_selection_chooses(setup: Any) -> No
     live.add(_record(2, 0.79, 6.0), _noisy(prepared, 2))  # independent errors: a good partner
     assert finals.members is not None
     assert sorted(finals.members) == [0.1, 6.0]
+    assert live.models == ("logistic_regression",)  # their models, once each: to preload
     assert finals.fits() == finals.members
     # The members' refits on one lane; the share for members not known yet (5 s) is not kept.
     reserve = budget.reserve(finals.fits())

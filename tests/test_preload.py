@@ -34,10 +34,11 @@ def slow_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_a_models_modules_are_imported_once_in_the_background(slow_module: str) -> None:
-    preload = Preloader({"net": _spec("net", (slow_module,)), "plain": _spec("plain", ())})
+    preload = Preloader(
+        {"net": _spec("net", (slow_module,)), "plain": _spec("plain", ())}, maximize=True
+    )
     assert slow_module not in sys.modules
-    preload.add("net")
-    preload.add("net")  # asked twice: one import
+    preload.add("net", "net")  # asked twice: one import
     preload.add("plain")  # nothing to import
     preload.add("unknown")  # a model the run does not know: nothing
     assert len(preload.threads) == 1
@@ -46,10 +47,32 @@ def test_a_models_modules_are_imported_once_in_the_background(slow_module: str) 
     assert sys.modules[slow_module].LOADED
 
 
+@pytest.mark.parametrize("maximize", [True, False])
+def test_only_the_best_complete_trial_so_far_imports_its_models_modules(
+    maximize: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from automl.records import TrialRecord, TrialState
+
+    preload = Preloader({}, maximize=maximize)
+    asked: list[str] = []
+    monkeypatch.setattr(preload, "add", lambda *models: asked.extend(models))
+    sign = 1 if maximize else -1
+
+    def record(number: int, model: str, value: float | None, state: TrialState) -> TrialRecord:
+        return TrialRecord(number=number, state=state, model=model, params={}, value=value)
+
+    preload.observe(record(0, "linear", sign * 0.5, TrialState.COMPLETE))
+    preload.observe(record(1, "forest", sign * 0.4, TrialState.COMPLETE))  # worse
+    preload.observe(record(2, "net", sign * 0.9, TrialState.PRUNED))  # not complete
+    preload.observe(record(3, "boost", None, TrialState.FAILED))
+    preload.observe(record(4, "net", sign * 0.7, TrialState.COMPLETE))  # the best so far
+    assert asked == ["linear", "net"]
+
+
 def test_a_module_that_does_not_import_is_left_to_the_refit(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    preload = Preloader({"net": _spec("net", ("automl_no_such_module_anywhere",))})
+    preload = Preloader({"net": _spec("net", ("automl_no_such_module_anywhere",))}, maximize=True)
     with caplog.at_level(logging.DEBUG, logger="automl.runner.preload"):
         preload.add("net")
         preload.threads[0].join(timeout=10)

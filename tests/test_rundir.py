@@ -136,6 +136,41 @@ def test_budget_owns_the_clock_and_records_every_phase() -> None:
     assert (record.time_budget, record.total, record.overrun) == (10, 11.0, 1.0)
 
 
+def test_a_budget_that_covers_its_process_keeps_time_for_the_process_to_end() -> None:
+    """The interpreter's teardown after the run (0.5 to 1.2 s measured) is the command's time
+    too: the run ends EXIT_SECONDS early, at most a tenth of a small budget."""
+    from automl.search.budget import EXIT_SECONDS
+
+    clock = FakeClock()
+    budget = Budget(time_budget=60, clock=clock, exit=EXIT_SECONDS)
+    assert budget.deadline == 160.0 - EXIT_SECONDS
+    assert budget.remaining() == 60.0 - EXIT_SECONDS
+    assert Budget(time_budget=5, clock=clock, exit=EXIT_SECONDS).deadline == 104.5
+    clock.now += 61
+    assert budget.finish() == 61.0
+    assert budget.record().overrun == 1.0  # counted against the budget itself
+
+
+def test_make_budget_keeps_the_exit_only_for_a_budget_from_the_process_start(
+    tmp_path: Path,
+) -> None:
+    from automl.runner.flow import make_budget
+    from automl.search.budget import EXIT_SECONDS
+
+    recipe = tmp_path / "r.yaml"
+    data = tmp_path / "d.csv"
+    data.write_text("x,y\n1,0\n2,1\n3,0\n4,1\n", encoding="utf-8")
+    recipe.write_text(
+        "name: r\ntask: binary\ndata: {source: {type: csv, path: d.csv}, target: y}\n"
+        "search: {time_budget: 60}\n",
+        encoding="utf-8",
+    )
+    resolved = automl.load_recipe(recipe)
+    assert make_budget(resolved).exit == 0.0  # a library call: the process goes on
+    from_start = make_budget(resolved, started=0.0)
+    assert from_start.exit == EXIT_SECONDS
+
+
 def test_a_trial_budget_has_no_deadline() -> None:
     budget = Budget(time_budget=None, n_trials=5, clock=FakeClock())
     assert budget.deadline is None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from automl.errors import ExecutorError
 from automl.records import BestTrial, LeaderboardRow, Phase
-from automl.search.budget import FINISH_SAFETY
+from automl.search.budget import FINISH_SAFETY, PACKAGE_SECONDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -139,10 +139,12 @@ def fit_row(
     part: TrainingPart | None = None,
     *,
     full: bool = True,
+    max_time: float | None = None,
 ) -> Any:
     """Fit ``row``'s configuration on every training row (``part``, if given); returns the
     fitted pipeline. With ``full``, an estimator with a ``refit_full`` parameter gets it on (an
-    early-stopping booster then learns from its validation rows too). Threads may fit at once
+    early-stopping booster then learns from its validation rows too); with ``max_time``, an
+    estimator with a ``max_time`` parameter gets it (the seconds its training may take). Threads may fit at once
     on one ``part``: each works on its own (shallow, copy-on-write) view of the features. A
     trial that fitted on a share of each fold's rows (``row.rows_fraction``) is refitted on that
     share of the training rows, so that the model is the one its score describes."""
@@ -155,8 +157,11 @@ def fit_row(
     spec = prepared.models[row.model].spec
     params = spec.params.model_validate(row.params)
     estimator = spec.factory(params, task=table.task, seed=resolved.recipe.search.seed)
-    if full and "refit_full" in estimator.get_params(deep=False):  # see automl.boosting
+    own = estimator.get_params(deep=False)
+    if full and "refit_full" in own:  # see automl.boosting
         estimator.set_params(refit_full=True)
+    if max_time is not None and "max_time" in own:  # a network's epochs, say
+        estimator.set_params(max_time=max(0.0, max_time))
     pipeline = build_pipeline(estimator, table.kinds, part.levels, scale=spec.needs_scaling)
     features, target = part.features.copy(deep=False), part.target
     if row.rows_fraction is not None:  # as its trial fitted: on that share of the rows
@@ -241,7 +246,11 @@ def refit_best(
         try:
             full = full_refit_in_time(budget, prepared, row)
             started = budget.clock()
-            refit = Refit(row=row, pipeline=fit_row(resolved, prepared, row, full=full))
+            seconds = budget.remaining()
+            seconds = None if seconds is None else seconds - PACKAGE_SECONDS
+            refit = Refit(
+                row=row, pipeline=fit_row(resolved, prepared, row, full=full, max_time=seconds)
+            )
             log_refit(budget, row, budget.clock() - started, refit.pipeline)
             score_holdout(prepared, refit)
         except Exception as exc:  # a model that fails here is passed over for the next best

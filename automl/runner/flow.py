@@ -81,11 +81,12 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
     """The run's budget from the recipe (with its overrides applied).
 
     Its clock starts at ``started`` (a :func:`time.monotonic` value; the CLI passes the start
-    of its process, so start-up counts against the budget too), or now.
+    of its process, so start-up counts against the budget too, and the process's end is kept
+    after the run), or now.
     """
     from automl.runner.ensemble import may_ensemble
     from automl.runner.refit_ensemble import ENSEMBLE_REFITS, member_reserve, refit_lanes
-    from automl.search import Budget
+    from automl.search.budget import EXIT_SECONDS, Budget
 
     search = resolved.recipe.search
     ensemble = may_ensemble(resolved)
@@ -99,8 +100,8 @@ def make_budget(resolved: ResolvedRecipe, *, started: float | None = None) -> Bu
         extra=ENSEMBLE_SECONDS if ensemble else 0.0,
         members=member_reserve(resolved) if ensemble else 0.0,
     )
-    if started is not None:
-        budget.started = min(started, budget.started)
+    if started is not None:  # the budget covers the process: keep time for its end too
+        budget.started, budget.exit = min(started, budget.started), EXIT_SECONDS
     return budget
 
 

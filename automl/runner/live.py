@@ -78,6 +78,8 @@ class LiveSelection:
         self.truth = prepared.table.target[prepared.split.train_rows]
         self.every = max(EVERY_SECONDS, EVERY_SHARE * (budget.time_budget or 0.0))
         self.kept: dict[int, _Kept] = {}
+        self.models: tuple[str, ...] = ()
+        """The models of the members selected last (none while fewer than two are)."""
         self.enabled = True
         self.changed = False
         self.selected_at = -math.inf
@@ -147,8 +149,10 @@ class LiveSelection:
         if selection is None or len(selection.weights) < 2:
             self.finals.members = None  # a single model: planned per model
             self.budget.members = self.share
+            self.models = ()
             return
         self.finals.members = tuple(self.kept[number].fit_time for number in selection.weights)
+        self.models = tuple(dict.fromkeys(self.kept[n].model for n in selection.weights))
         self.budget.members = 0.0
         logger.debug(
             "Likely ensemble members: trials %s (fold fits %s s)",

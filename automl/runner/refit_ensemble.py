@@ -19,6 +19,7 @@ from automl.runner.finish import (
     score_holdout,
     training_part,
 )
+from automl.search.budget import PACKAGE_SECONDS
 
 if TYPE_CHECKING:
     from automl.ensemble import EnsembleMember
@@ -145,8 +146,9 @@ def _fit_members(
         if member not in forced and not _time_for(budget, row, fallback):
             return None
         full = full_refit_in_time(budget, prepared, row, fallback + later[member.trial])
-        started = budget.clock()
-        pipeline = fit_row(resolved, prepared, row, part, full=full)
+        started, left = budget.clock(), budget.remaining()
+        limit = None if left is None else left - PACKAGE_SECONDS - fallback
+        pipeline = fit_row(resolved, prepared, row, part, full=full, max_time=limit)
         log_refit(budget, row, budget.clock() - started, pipeline)
         return pipeline
 
@@ -237,7 +239,7 @@ def _packable(budget: Budget, fitted: list[EnsembleMember]) -> list[EnsembleMemb
     the most megabytes per unit of weight is dropped (300 extra trees on 12,800 rows pickle to
     683 MB; at 0.04 of an ensemble's weight they took 9 s to package), said in the log."""
     from automl.package.pickling import pickled_megabytes
-    from automl.search.budget import PACKAGE_SECONDS, PACKAGE_SECONDS_PER_MB
+    from automl.search.budget import PACKAGE_SECONDS_PER_MB
 
     left = budget.remaining()
     if left is None or len(fitted) < 2:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from automl.leaderboard import Leaderboard
 from automl.options import Backend
-from automl.records import TrialRecord, TrialState
+from automl.records import TrialRecord
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from automl.recipe.schema import SearchSpec
     from automl.rundir import PredictionStore
     from automl.runner.directory import RunFiles
+    from automl.runner.preload import Preloader
     from automl.runner.prepare import Prepared
     from automl.search import Executor, SearchModel, SearchProgress, SearchResult
     from automl.search.budget import Budget
@@ -144,6 +145,7 @@ def run_search(
     """Open (or resume) the study and search until a budget is spent."""
     from automl.data import category_levels
     from automl.runner.live import live_selection
+    from automl.runner.preload import Preloader
     from automl.search import (
         STUDY_NAME,
         LikelyFinals,
@@ -210,7 +212,8 @@ def run_search(
     if not resumed:
         enqueue_defaults(study, [default_params(model) for model in models.values()], share)
 
-    on_trial = _trial_callback(resolved, files, study, budget, models, (metric, metrics))
+    preload = Preloader({n: m.spec for n, m in models.items()}, study.direction.name == "MAXIMIZE")
+    on_trial = _trial_callback(resolved, files, study, budget, preload, (metric, metrics))
     # The reserve follows the ensemble the kept predictions select (its members' refits).
     finals = LikelyFinals(prepared.metric.direction == "maximize", budget.finals)
     live = live_selection(resolved, prepared, budget, finals)
@@ -219,6 +222,7 @@ def run_search(
         store.add(record.number, record.value, oof, record.model)
         if live is not None:
             live.add(record, oof)
+            preload.add(*live.models)  # likely refitted here: import their libraries now
 
     try:
         deadline = budget.search_deadline(())
@@ -256,20 +260,16 @@ def _trial_callback(
     files: RunFiles,
     study: optuna.Study,
     budget: Budget,
-    models: Mapping[str, SearchModel],
+    preload: Preloader,
     scoring: tuple[str, list[str]],
 ) -> Callable[[TrialRecord], None]:
     """What the driver does as each trial ends: the plugins' ``after_trial`` hook, the results
-    files kept current, and a complete trial's model library imported for the refits."""
-    from automl.runner.preload import Preloader
-
-    preload = Preloader({name: model.spec for name, model in models.items()})
+    files kept current, and the best trial's model library imported for its refit."""
     written = budget.clock()
 
     def on_trial(record: TrialRecord) -> None:
         nonlocal written
-        if record.state is TrialState.COMPLETE:  # may be refitted here: import its library now
-            preload.add(record.model)
+        preload.observe(record)  # the best trial so far is refitted here: import its library
         resolved.registry.after_trial(recipe=resolved, trial=record)
         # Keep trials.json, the leaderboard and the counts current while the search runs, so
         # `automl runs`, `open_run` and `leaderboard --failed` see a live run, not an empty one.

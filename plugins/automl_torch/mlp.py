@@ -9,6 +9,9 @@ early stopping on an internal validation split, restoring the weights of the bes
 * Threads: fit and predict run torch on one thread (trials run in parallel processes), unless
   ``AUTOML_TORCH_THREADS`` sets a count, or ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` is set
   (then torch's own setting is kept). The previous setting is restored afterwards.
+* Time limit: with ``max_time`` (seconds), training stops after the epoch that reaches it and
+  keeps the best epoch's weights (``timed_out_`` says so). An automl run's final refit passes
+  the time it has left: the epochs early stopping needs on every row are not those of a fold.
 * Persistence: pickling stores the architecture and the weights as numpy arrays, never a torch
   module or tensor; unpickling rebuilds the network on the CPU.
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -123,6 +127,7 @@ class _BaseTorchMLP(BaseEstimator):
         validation_fraction: float = 0.1,
         device: str = "auto",
         random_state: int | None = None,
+        max_time: float | None = None,
     ) -> None:
         self.n_layers = n_layers
         self.width = width
@@ -135,6 +140,7 @@ class _BaseTorchMLP(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.device = device
         self.random_state = random_state
+        self.max_time = max_time
 
     # -- task-specific hooks -----------------------------------------------------------------
 
@@ -224,7 +230,6 @@ class _BaseTorchMLP(BaseEstimator):
         seed: int,
     ) -> None:
         """AdamW on mini-batches; early stopping on ``validation`` when given."""
-        train_x, train_y = train
         loss_fn = self._loss(torch)
         # The fused kernel updates every parameter in one call: the same AdamW step, about
         # twice as fast per mini-batch on a CPU as the default loop over parameters.
@@ -236,27 +241,24 @@ class _BaseTorchMLP(BaseEstimator):
         )
         generator = torch.Generator(device="cpu")
         generator.manual_seed(seed)
-        n_rows = train_x.shape[0]
-        batch_size = max(1, min(int(self.batch_size), n_rows))
         best_loss = math.inf
         best_state: dict[str, Any] | None = None
         stale = 0
         self.train_loss_curve_: list[float] = []
         self.validation_loss_curve_: list[float] = []
         epoch = 0
+        # With max_time, training ends after the epoch that reaches it (the best epoch's
+        # weights kept): an automl run's refit passes the seconds it has left.
+        ends = None if self.max_time is None else time.monotonic() + float(self.max_time)
+        self.timed_out_ = False
         for epoch in range(1, epochs + 1):
-            network.train()
-            order = torch.randperm(n_rows, generator=generator).to(train_x.device)
-            total = 0.0
-            for start in range(0, n_rows, batch_size):
-                batch = order[start : start + batch_size]
-                optimizer.zero_grad(set_to_none=True)
-                loss = loss_fn(network(train_x[batch]), train_y[batch])
-                loss.backward()
-                optimizer.step()
-                total += float(loss.detach()) * len(batch)
-            self.train_loss_curve_.append(total / n_rows)
+            self.train_loss_curve_.append(
+                self._epoch(torch, network, optimizer, loss_fn, train, generator)
+            )
+            self.timed_out_ = ends is not None and time.monotonic() >= ends and epoch < epochs
             if validation is None:
+                if self.timed_out_:
+                    break
                 continue
             network.eval()
             with torch.inference_mode():
@@ -271,11 +273,38 @@ class _BaseTorchMLP(BaseEstimator):
                 stale += 1
                 if stale >= self.patience:
                     break
+            if self.timed_out_:
+                break
         self.n_epochs_ = epoch
         if best_state is None:
             self.best_epoch_ = epoch
         else:
             network.load_state_dict(best_state)
+
+    def _epoch(
+        self,
+        torch: Any,
+        network: Any,
+        optimizer: Any,
+        loss_fn: Any,
+        train: tuple[Any, Any],
+        generator: Any,
+    ) -> float:
+        """A pass over the training rows in shuffled mini-batches: the mean loss."""
+        train_x, train_y = train
+        network.train()
+        n_rows = train_x.shape[0]
+        batch_size = max(1, min(int(self.batch_size), n_rows))
+        order = torch.randperm(n_rows, generator=generator).to(train_x.device)
+        total = 0.0
+        for start in range(0, n_rows, batch_size):
+            batch = order[start : start + batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(network(train_x[batch]), train_y[batch])
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(batch)
+        return total / n_rows
 
     # -- prediction --------------------------------------------------------------------------
 
