@@ -294,6 +294,32 @@ def test_each_member_refit_may_take_the_time_left_before_packaging(
     assert limits[1] is None  # no time budget: no limit
 
 
+@pytest.mark.parametrize(("time_budget", "expected"), [(30.0, 28.0), (None, None)])
+def test_the_best_trials_refit_may_take_the_time_left_before_packaging(
+    prepared_churn: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    time_budget: float | None,
+    expected: float | None,
+) -> None:
+    import automl.runner.finish as finish_module
+    from automl.search.budget import PACKAGE_SECONDS
+
+    resolved, prepared = prepared_churn
+    board, _ = _plan(prepared, {1: 0.01}, {1: 1.0})
+    seen: list[float | None] = []
+    real_fit_row = finish_module.fit_row
+
+    def fit_row(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["max_time"])
+        return real_fit_row(*args, **kwargs)
+
+    monkeypatch.setattr(finish_module, "fit_row", fit_row)
+    budget = Budget(time_budget=time_budget, cv=3, clock=_Clock())
+    assert finish_module.refit_best(resolved, prepared, board, budget).row.trial == 1
+    assert PACKAGE_SECONDS == 2.0
+    assert seen == [expected]
+
+
 def test_fit_row_gives_an_estimator_with_max_time_its_seconds(
     prepared_churn: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

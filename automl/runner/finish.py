@@ -144,7 +144,8 @@ def fit_row(
     """Fit ``row``'s configuration on every training row (``part``, if given); returns the
     fitted pipeline. With ``full``, an estimator with a ``refit_full`` parameter gets it on (an
     early-stopping booster then learns from its validation rows too); with ``max_time``, an
-    estimator with a ``max_time`` parameter gets it (the seconds its training may take). Threads may fit at once
+    estimator with a ``max_time`` parameter gets it (the seconds its training may take).
+    Threads may fit at once
     on one ``part``: each works on its own (shallow, copy-on-write) view of the features. A
     trial that fitted on a share of each fold's rows (``row.rows_fraction``) is refitted on that
     share of the training rows, so that the model is the one its score describes."""

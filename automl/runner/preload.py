@@ -3,11 +3,11 @@
 A model's library (PyTorch, XGBoost...) is imported by the first fit in a process. The trials
 fit in worker processes; the refits after the search fit in this one, where the first refit of
 a network paid for importing PyTorch: 6.0 s for a refit planned at 0.4 s from its trial's fold
-fit time, which ended a 60 s run 3 s past its budget. So as soon as a model has the
-best trial so far, or a member of the ensemble the search would end with, the modules its
-plugin names in :attr:`automl.specs.ModelSpec.imports` are imported here, in a daemon thread,
-while the workers search. Only then: with PyTorch imported, this process also takes 1 to 1.5 s
-longer to exit.
+fit time, which ended a 60 s run 3 s past its budget. So as soon as a model has the best
+trial so far, or a member of the ensemble the search would end with, the modules its plugin
+names in :attr:`automl.specs.ModelSpec.imports` are imported here, in a daemon thread, while
+the workers search. Only then: with PyTorch imported, this process also takes about 1 s longer
+to exit.
 """
 
 from __future__ import annotations
