@@ -199,8 +199,9 @@ class ModelSpec(ComponentSpec):
             fits again on every row). Under a time budget, ``refit_full`` is turned on only
             when the time left allows this much.
         needs_scaling: Whether numeric features must be standardised for this model.
-        imports: Modules the estimator's fit imports that take seconds to import (``"torch"``):
-            the run imports them in the background once the model may be refitted.
+        warmup: Called once in a background thread of the run's own process, after its
+            :attr:`requires` are imported there, when the model may be refitted: what its
+            library sets up on first use (a network's first step took 1.6 s more than later).
         cpus: CPUs one trial uses (for scheduling trials on Ray).
         gpus: GPUs one trial can use when the cluster has them.
     """
@@ -211,7 +212,7 @@ class ModelSpec(ComponentSpec):
     cost: float = 1.0
     refit_cost: float = 1.0
     needs_scaling: bool = False
-    imports: tuple[str, ...] = ()
+    warmup: Callable[[], object] | None = None
     cpus: float = 1.0
     gpus: float = 0.0
 
@@ -224,11 +225,8 @@ class ModelSpec(ComponentSpec):
                 raise ValueError(
                     f"model {self.name!r}: {name} must be > 0, got {getattr(self, name)!r}"
                 )
-        imports: object = self.imports  # a plugin may pass a bare string
-        if not isinstance(imports, tuple) or not all(isinstance(m, str) and m for m in imports):
-            raise TypeError(
-                f"model {self.name!r}: imports must be a tuple of module names, got {self.imports!r}"
-            )
+        if self.warmup is not None and not callable(self.warmup):
+            raise TypeError(f"model {self.name!r}: warmup must be callable or None")
         if self.cpus <= 0 or self.gpus < 0:
             raise ValueError(
                 f"model {self.name!r}: cpus must be > 0 and gpus >= 0, got cpus={self.cpus}, gpus={self.gpus}"

@@ -1,11 +1,12 @@
-"""The libraries of models that may be refitted are imported in the background during the
-search, so that the refits after it do not pay for the import (a network's first refit in the
-driver took 6.0 s for 0.4 s planned, PyTorch's import included)."""
+"""The models that may be refitted in the run's own process are prepared in the background
+during the search (their libraries imported, their warm-up called), so that the refits after it
+do not pay for that (a network's first refit there took 6.0 s for 0.4 s planned)."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,14 @@ def _noop(*args: Any, **kwargs: Any) -> None:
     return None
 
 
-def _spec(name: str, imports: tuple[str, ...]) -> ModelSpec:
-    return ModelSpec(name=name, description="A model", factory=_noop, imports=imports)
+def _spec(name: str, requires: tuple[str, ...] = (), warmup: Any = None) -> ModelSpec:
+    return ModelSpec(
+        name=name, description="A model", factory=_noop, requires=requires, warmup=warmup
+    )
 
 
 @pytest.fixture
-def slow_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def fresh_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A module of this test's own, not imported yet."""
     name = f"automl_preload_probe_{id(tmp_path)}"
     (tmp_path / f"{name}.py").write_text("LOADED = True\n", encoding="utf-8")
@@ -33,22 +36,28 @@ def slow_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     sys.modules.pop(name, None)
 
 
-def test_a_models_modules_are_imported_once_in_the_background(slow_module: str) -> None:
-    preload = Preloader(
-        {"net": _spec("net", (slow_module,)), "plain": _spec("plain", ())}, maximize=True
-    )
-    assert slow_module not in sys.modules
-    preload.add("net", "net")  # asked twice: one import
-    preload.add("plain")  # nothing to import
+def test_a_model_is_prepared_once_in_the_background(fresh_module: str) -> None:
+    calls: list[bool] = []
+
+    def warm() -> None:  # runs after the import
+        calls.append(sys.modules[fresh_module].LOADED)
+
+    specs = {"net": _spec("net", (fresh_module,), warm), "plain": _spec("plain")}
+    preload = Preloader(specs, maximize=True)
+    assert fresh_module not in sys.modules
+    preload.add("net", "net")  # asked twice: prepared once
+    preload.add("net")
+    preload.add("plain")  # nothing to import, no warm-up: no thread
     preload.add("unknown")  # a model the run does not know: nothing
     assert len(preload.threads) == 1
     assert preload.threads[0].daemon
     preload.threads[0].join(timeout=10)
-    assert sys.modules[slow_module].LOADED
+    assert sys.modules[fresh_module].LOADED
+    assert calls == [True]
 
 
 @pytest.mark.parametrize("maximize", [True, False])
-def test_only_the_best_complete_trial_so_far_imports_its_models_modules(
+def test_only_the_best_complete_trial_so_far_prepares_its_model(
     maximize: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from automl.records import TrialRecord, TrialState
@@ -69,26 +78,28 @@ def test_only_the_best_complete_trial_so_far_imports_its_models_modules(
     assert asked == ["linear", "net"]
 
 
-def test_a_module_that_does_not_import_is_left_to_the_refit(
+def test_a_model_that_cannot_be_prepared_is_left_to_its_refit(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    preload = Preloader({"net": _spec("net", ("automl_no_such_module_anywhere",))}, maximize=True)
-    with caplog.at_level(logging.DEBUG, logger="automl.runner.preload"):
-        preload.add("net")
-        preload.threads[0].join(timeout=10)
-    assert "Could not import automl_no_such_module_anywhere ahead of the refit" in caplog.text
+    def broken() -> None:
+        raise RuntimeError("no device")
 
-
-def test_the_builtin_boosters_and_network_name_their_libraries() -> None:
-    from automl.registry import PluginRegistry
-    from automl.specs import ComponentKind
-
-    registry = PluginRegistry()
-    registry.load_entry_points()
-    imports = {
-        name: registry.get(ComponentKind.MODEL, name).spec.imports
-        for name in ("lightgbm", "xgboost", "catboost", "mlp")
-        if name in registry.names(ComponentKind.MODEL)
+    specs = {
+        "missing": _spec("missing", ("automl_no_such_module",)),
+        "net": _spec("net", (), broken),
     }
-    for name, modules in imports.items():
-        assert modules == ({"mlp": "torch"}.get(name, name),)
+    preload = Preloader(specs, maximize=True)
+    with caplog.at_level(logging.DEBUG, logger="automl.runner.preload"):
+        preload.add("missing", "net")
+        for thread in preload.threads:
+            thread.join(timeout=10)
+    assert "Could not prepare missing ahead of its refit: ModuleNotFoundError" in caplog.text
+    assert "Could not prepare net ahead of its refit: RuntimeError: no device" in caplog.text
+
+
+def test_the_network_warms_up_pytorch() -> None:
+    """The mlp's warm-up runs a tiny fit: the first training step's set-up is paid there."""
+    pytest.importorskip("torch")
+    from automl_torch import warm_up
+
+    warm_up()  # raises if it cannot train

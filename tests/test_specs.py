@@ -51,9 +51,7 @@ class TypedParams(Params):
         pytest.param({"api_version": 3}, "targets plugin API version 3", id="future-api"),
         pytest.param({"cost": 0}, "cost must be > 0, got 0", id="zero-cost"),
         pytest.param({"refit_cost": -1.0}, "refit_cost must be > 0, got -1.0", id="refit-cost"),
-        pytest.param(
-            {"imports": "torch"}, "imports must be a tuple of module names", id="imports-string"
-        ),
+        pytest.param({"warmup": "torch"}, "warmup must be callable or None", id="warmup"),
     ],
 )
 def test_invalid_records_are_refused(fields: dict[str, Any], message: str) -> None:

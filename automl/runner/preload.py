@@ -1,13 +1,14 @@
-"""The libraries of the models a run may refit, imported in the background while it searches.
+"""The models a run may refit, prepared in the background while it searches.
 
-A model's library (PyTorch, XGBoost...) is imported by the first fit in a process. The trials
-fit in worker processes; the refits after the search fit in this one, where the first refit of
-a network paid for importing PyTorch: 6.0 s for a refit planned at 0.4 s from its trial's fold
-fit time, which ended a 60 s run 3 s past its budget. So as soon as a model has the best
-trial so far, or a member of the ensemble the search would end with, the modules its plugin
-names in :attr:`automl.specs.ModelSpec.imports` are imported here, in a daemon thread, while
-the workers search. Only then: with PyTorch imported, this process also takes about 1 s longer
-to exit.
+A model's library (PyTorch, XGBoost...) is imported by the first fit in a process, and sets
+itself up on first use. The trials fit in worker processes; the refits after the search fit in
+this one, where the first refit of a network paid for both: 6.0 s for a refit planned at 0.4 s
+from its trial's fold fit time, which ended a 60 s run 3 s past its budget (PyTorch's import
+took 2.2 s here, and the first training step after it 1.6 s more than later ones). So as soon
+as a model has the best trial so far, or a member of the ensemble the search would end with,
+the modules its plugin ``requires`` are imported here and its ``warmup`` is called, in a daemon
+thread, while the workers search. Only then: with PyTorch imported, this process also takes
+about 1 s longer to exit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 import math
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from automl.records import TrialRecord, TrialState
 from automl.specs import ModelSpec
@@ -28,7 +29,9 @@ logger = logging.getLogger(__name__)
 
 
 class Preloader:
-    """Imports each model's :attr:`~automl.specs.ModelSpec.imports` once, in the background."""
+    """Prepares each model once, in the background: its plugin's
+    :attr:`~automl.specs.ComponentSpec.requires` imported, its
+    :attr:`~automl.specs.ModelSpec.warmup` called."""
 
     def __init__(self, specs: Mapping[str, ModelSpec], maximize: bool) -> None:
         self._specs = specs
@@ -46,28 +49,35 @@ class Preloader:
             self.add(record.model)
 
     def add(self, *models: str) -> None:
-        """Start importing the ``models``' modules that no one imported or asked for yet."""
+        """Start preparing the ``models`` that no one prepared yet: import the modules they
+        require that are not imported, then call their warm-up."""
         for model in models:
             spec = self._specs.get(model)
-            wanted = () if spec is None else spec.imports
-            modules = [m for m in wanted if m not in sys.modules and m not in self._requested]
-            if not modules:
+            if spec is None or model in self._requested:
                 continue
-            self._requested.update(modules)
+            self._requested.add(model)
+            modules = [m for m in spec.requires if m not in sys.modules]
+            if not modules and spec.warmup is None:
+                continue
             thread = threading.Thread(
-                target=_import_all, args=(modules,), name=f"automl-preload-{model}", daemon=True
+                target=_prepare,
+                args=(model, modules, spec.warmup),
+                name=f"automl-preload-{model}",
+                daemon=True,
             )
             self.threads.append(thread)
             thread.start()
 
 
-def _import_all(modules: list[str]) -> None:
-    for name in modules:
-        try:
+def _prepare(model: str, modules: list[str], warmup: Callable[[], object] | None) -> None:
+    try:
+        for name in modules:
             importlib.import_module(name)
-        except Exception as exc:  # the refit that needs it raises the real error, with context
-            logger.debug(
-                "Could not import %s ahead of the refit: %s: %s", name, type(exc).__name__, exc
-            )
-        else:
-            logger.debug("Imported %s ahead of the refit", name)
+        if warmup is not None:
+            warmup()
+    except Exception as exc:  # the refit that needs it raises the real error, with context
+        logger.debug(
+            "Could not prepare %s ahead of its refit: %s: %s", model, type(exc).__name__, exc
+        )
+    else:
+        logger.debug("Prepared %s ahead of its refit (%s)", model, ", ".join(modules) or "warm-up")

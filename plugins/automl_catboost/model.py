@@ -67,7 +67,6 @@ CATBOOST = ModelSpec(
     params=CatBoostParams,
     search_space=_search_space,
     cost=5.0,
-    imports=("catboost",),
     refit_cost=2.0,  # early stopping, then a fit on every row (refit_full)
     needs_scaling=False,
     # CatBoost is the `catboost` extra: without it the model is listed as unavailable.

@@ -88,7 +88,6 @@ LIGHTGBM = ModelSpec(
     params=LightGBMParams,
     search_space=_search_space,
     cost=3.5,
-    imports=("lightgbm",),
     refit_cost=2.0,  # early stopping, then a fit on every row (refit_full)
     needs_scaling=False,
     # LightGBM is the `lightgbm` extra: without it the model is listed as unavailable.

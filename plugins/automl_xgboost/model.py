@@ -83,7 +83,6 @@ XGBOOST = ModelSpec(
     params=XGBoostParams,
     search_space=_search_space,
     cost=4.0,
-    imports=("xgboost",),
     refit_cost=2.0,  # early stopping, then a fit on every row (refit_full)
     needs_scaling=False,
     # XGBoost is the `xgboost` extra: without it the model is listed as unavailable.
