@@ -56,6 +56,26 @@ def test_a_model_is_prepared_once_in_the_background(fresh_module: str) -> None:
     assert calls == [True]
 
 
+def test_wait_returns_once_every_preparation_has_ended() -> None:
+    """The search waits before the refits: a warm-up draws from PyTorch's global generator,
+    which a network's refit seeds and draws from too."""
+    import threading
+
+    release = threading.Event()
+    done: list[str] = []
+
+    def slow() -> None:
+        release.wait(timeout=10)
+        done.append("warm")
+
+    preload = Preloader({"net": _spec("net", (), slow)}, maximize=True)
+    preload.add("net")
+    assert done == []
+    threading.Timer(0.2, release.set).start()
+    preload.wait()
+    assert done == ["warm"]
+
+
 @pytest.mark.parametrize("maximize", [True, False])
 def test_only_the_best_complete_trial_so_far_prepares_its_model(
     maximize: bool, monkeypatch: pytest.MonkeyPatch

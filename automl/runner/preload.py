@@ -68,6 +68,12 @@ class Preloader:
             self.threads.append(thread)
             thread.start()
 
+    def wait(self) -> None:
+        """Wait for the preparations still running: a warm-up draws from PyTorch's global
+        random generator, which a refit after the search seeds and draws from too."""
+        for thread in self.threads:
+            thread.join()
+
 
 def _prepare(model: str, modules: list[str], warmup: Callable[[], object] | None) -> None:
     try:

@@ -212,10 +212,11 @@ def run_search(
     if not resumed:
         enqueue_defaults(study, [default_params(model) for model in models.values()], share)
 
-    preload = Preloader({n: m.spec for n, m in models.items()}, study.direction.name == "MAXIMIZE")
+    maximize = prepared.metric.direction == "maximize"
+    preload = Preloader({n: m.spec for n, m in models.items()}, maximize)
     on_trial = _trial_callback(resolved, files, study, budget, preload, (metric, metrics))
     # The reserve follows the ensemble the kept predictions select (its members' refits).
-    finals = LikelyFinals(prepared.metric.direction == "maximize", budget.finals)
+    finals = LikelyFinals(maximize, budget.finals)
     live = live_selection(resolved, prepared, budget, finals)
 
     def on_predictions(record: TrialRecord, oof: np.ndarray) -> None:
@@ -252,6 +253,7 @@ def run_search(
         raise
     finally:
         executor.close()
+        preload.wait()  # before any refit: none may overlap a warm-up
     return SearchPhase(result=result, study=study, resumed=resumed)
 
 
