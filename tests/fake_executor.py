@@ -70,12 +70,15 @@ class Script:
             fold, the failing fold included).
         ending: How the trial ends.
         message: The error or the death's message.
+        limited: Whether its reports say that it keeps to its job's time limit (a model with
+            a ``max_time`` parameter); the script's durations are what it does.
     """
 
     scores: Sequence[float]
     seconds: float | Sequence[float] = 1.0
     ending: Ending = Ending.COMPLETE
     message: str = "boom"
+    limited: bool = False
 
     def duration(self, fold: int) -> float:
         """The duration of fold ``fold`` (0-based)."""
@@ -198,7 +201,8 @@ class FakeExecutor(Executor):
                 run.waiting, run.due = True, math.inf
                 value = statistics.fmean(script.scores[: run.folds])
                 took = sum(script.duration(fold) for fold in range(run.folds))
-                return ReportEvent(number=number, step=run.folds - 1, value=value, seconds=took)
+                step, limited = run.folds - 1, script.limited
+                return ReportEvent(number, step, value, seconds=took, limited=limited)
             run.due = self._next_due(run)
             return None
         if script.ending is Ending.DIED:

@@ -436,6 +436,44 @@ def test_a_trial_that_can_end_at_twice_its_pace_goes_on() -> None:
     assert slow.error.startswith("stopped after 2 of 3 folds")
 
 
+@pytest.mark.parametrize("limited", [True, False])
+def test_a_trial_that_keeps_to_its_time_limit_is_not_stopped_for_time(limited: bool) -> None:
+    # Trial 1's first fold takes 20 s (a library's import, say): at that pace the other two
+    # would miss the deadline even at twice the pace. A trial whose model keeps to its time
+    # limit (the time to the search's deadline when it started) shares what is left of it
+    # between its last two folds: it goes on, and completes.
+    study = memory_study()
+    slow = Script(scores=[0.9, 0.9, 0.9], seconds=[20.0, 4.5, 4.5], limited=limited)
+    run = search(study, by_number({1: slow}), time_budget=40.0)
+
+    submitted = {job.number: (at, job) for at, job in run.executor.submitted}
+    at, job = submitted[1]
+    assert job.time_limit is not None
+    assert at + job.time_limit == pytest.approx(40.0 - _reserve(0.8))  # the search's deadline
+    (record,) = [record for record in records_of(study) if record.number == 1]
+    decisions = [prune for n, _, prune in run.executor.decisions if n == 1]
+    if limited:
+        assert decisions == [False, False]
+        assert record.state is TrialState.COMPLETE
+    else:
+        assert decisions == [True]
+        assert record.error is not None
+        assert record.error.startswith("stopped after 1 of 3 folds")
+
+
+def test_trials_get_the_time_to_the_search_deadline_as_their_limit() -> None:
+    run = search(memory_study(), good, time_budget=40.0)
+    at, first = run.executor.submitted[0]
+    assert (at, first.time_limit) == (0.0, pytest.approx(40.0 - _reserve(None)))
+    limits = [job.time_limit for _, job in run.executor.submitted]
+    assert all(limit is not None and limit >= 0 for limit in limits)
+    # Deterministic searches and trial budgets give none: results must not depend on speed.
+    fixed = search(memory_study(), good, time_budget=40.0, deterministic=True)
+    assert {job.time_limit for _, job in fixed.executor.submitted} == {None}
+    counted = search(memory_study(), good, n_trials=3)
+    assert {job.time_limit for _, job in counted.executor.submitted} == {None}
+
+
 def test_no_trial_is_stopped_for_time_before_one_completed() -> None:
     study = memory_study()
     run = search(study, by_number({0: SLOW}), time_budget=30.0)

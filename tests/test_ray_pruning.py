@@ -98,7 +98,7 @@ def test_a_report_is_the_local_trial_pruned_at_that_fold() -> None:
     reports = [item for item in _stream(setup, JOB) if isinstance(item, FoldReport)]
     for prune_at in range(FOLDS - 1):
         local = run_trial(
-            JOB, state.data, model, state.metrics, lambda step, _v, _s, at=prune_at: step == at
+            JOB, state.data, model, state.metrics, lambda step, _v, _s, _l, at=prune_at: step == at
         )
         ray_side = reports[prune_at].partial
         assert local.state is ray_side.state is TrialState.PRUNED
@@ -118,7 +118,7 @@ def test_a_failing_report_fails_the_local_trial_as_before() -> None:
     setup = _setup(prune=True)
     state = rebuild(setup)
 
-    def broken(step: int, value: float, seconds: float) -> bool:
+    def broken(step: int, value: float, seconds: float, limited: bool) -> bool:
         raise OSError("the driver went away")
 
     outcome = run_trial(JOB, state.data, state.models[JOB.model], state.metrics, broken)

@@ -159,6 +159,12 @@ class Budget:
         deadline = self.deadline
         return None if deadline is None else deadline - self.reserve(fits)
 
+    def search_left(self, fits: Sequence[float]) -> float | None:
+        """Seconds to the search's deadline (never negative), or ``None`` without a time
+        budget (``fits`` as for :meth:`reserve`)."""
+        deadline = self.search_deadline(fits)
+        return None if deadline is None else max(0.0, deadline - self.clock())
+
     def can_finish(self, fold_seconds: float, folds_left: int, fits: Sequence[float]) -> bool:
         """Whether a trial whose folds took ``fold_seconds`` each so far, with ``folds_left`` to
         go, can end before the search's deadline even at :data:`TIME_STOP_SLACK` times its pace

@@ -56,6 +56,7 @@ class _Running:
     reported: set[int] = field(default_factory=set)
     out_of_time: bool = False  # stopped because its remaining folds would miss the deadline
     rows_fraction: float | None = None  # a first, cheap trial's share of each fold's rows
+    time_limit: float | None = None  # the seconds its job may take (TrialJob.time_limit)
 
 
 class Search:
@@ -70,7 +71,8 @@ class Search:
         metrics: The secondary metrics' names.
         budget: The run's budget: its trial count (counting the trials already in a resumed
             study), its deadline, the time to keep for the refit, and the clock.
-        deterministic: Ask in batches of the executor's slots and tell in trial order.
+        deterministic: Ask in batches of the executor's slots and tell in trial order; no
+            trial gets a time limit (its result must not depend on the machine's speed).
         on_progress: Called after every change with a :class:`SearchProgress`.
         on_trial: Called with each finished trial's record (for lifecycle hooks).
         on_predictions: Called with each complete trial's record and out-of-fold predictions.
@@ -161,8 +163,8 @@ class Search:
         )
 
     def _time_is_up(self) -> bool:
-        deadline = self.budget.search_deadline(self._finals.fits())
-        return deadline is not None and self.budget.clock() >= deadline
+        left = self.budget.search_left(self._finals.fits())
+        return left is not None and left <= 0.0
 
     def _budget_allows_more(self) -> bool:
         return self.n_trials is None or self.counted + len(self.pending) < self.n_trials
@@ -207,19 +209,16 @@ class Search:
                 params = sample_params(trial, self.models[model], self.task)
             except Exception as exc:
                 logger.warning("Trial %d: choosing its parameters failed: %s", trial.number, exc)
-                self.pending[trial.number] = _Running(
-                    trial=trial, model=str(trial.params.get(MODEL_PARAM)), params={}
-                )
-                self._finish(
-                    TrialOutcome.failed(
-                        trial.number, FailureKind.ERROR, f"sampling: {type(exc).__name__}: {exc}"
-                    )
-                )
+                chosen = str(trial.params.get(MODEL_PARAM))
+                self.pending[trial.number] = _Running(trial=trial, model=chosen, params={})
+                why = f"sampling: {type(exc).__name__}: {exc}"
+                self._finish(TrialOutcome.failed(trial.number, FailureKind.ERROR, why))
                 continue
             trial.set_user_attr(DRIVER, self.driver)
-            share = trial.user_attrs.get(ROWS_FRACTION)
-            self.pending[trial.number] = _Running(trial, model, params, rows_fraction=share)
-            self.executor.submit(TrialJob(trial.number, model, params, rows_fraction=share))
+            share = trial.user_attrs.get(ROWS_FRACTION)  # time limit: to the search's deadline
+            limit = None if self.deterministic else self.budget.search_left(self._finals.fits())
+            self.pending[trial.number] = _Running(trial, model, params, set(), False, share, limit)
+            self.executor.submit(TrialJob(trial.number, model, params, share, limit))
         self._emit()
 
     def _on_report(self, event: ReportEvent) -> None:
@@ -231,11 +230,12 @@ class Search:
         running.reported.add(event.step)
         prune = running.trial.should_prune()
         # A trial that cannot end before the deadline would be cut there: stop it now and free
-        # its slot, once a trial completed (until then it may be the only chance).
-        done = event.step + 1
-        late = not self.budget.can_finish(
-            event.seconds / done, self.folds - done, self._finals.fits()
-        )
+        # its slot, once a trial completed (until then it may be the only chance). The folds
+        # left of a trial that keeps to its time limit share what is left of that.
+        done, pace = event.step + 1, event.seconds / (event.step + 1)
+        if event.limited and running.time_limit is not None:
+            pace = max(0.0, running.time_limit - event.seconds) / max(1, self.folds - done)
+        late = not self.budget.can_finish(pace, self.folds - done, self._finals.fits())
         if not (prune or self.deterministic) and self.progress.complete and late:
             running.out_of_time = prune = True
         self.executor.decide(event.number, prune=prune)

@@ -53,6 +53,9 @@ class ReportEvent:
     value: float
     seconds: float
     """Seconds the trial's folds took so far (fit and predict, timed in the worker)."""
+    limited: bool = False
+    """Whether the trial's fits keep to its job's ``time_limit`` (its remaining folds end
+    within what is left of it)."""
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,10 @@ def _worker_main(connection: Connection) -> None:
             return
         job: TrialJob = message[1]
 
-        def report(step: int, value: float, seconds: float, number: int = job.number) -> bool:
-            connection.send(("report", (number, step, value, seconds)))
+        def report(
+            step: int, value: float, seconds: float, limited: bool, number: int = job.number
+        ) -> bool:
+            connection.send(("report", (number, step, value, seconds, limited)))
             answer = connection.recv()
             return bool(answer[1])
 

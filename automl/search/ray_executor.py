@@ -175,7 +175,10 @@ class RayExecutor(Executor):
             return TrialOutcome.failed(number, FailureKind.WORKER_DIED, reason)
         if isinstance(item, FoldReport):
             submitted.report = item
-            return ReportEvent(number, item.step, item.value, seconds=item.partial.seconds)
+            partial = item.partial
+            return ReportEvent(
+                number, item.step, item.value, partial.seconds, limited=partial.time_limited
+            )
         return item
 
     def _fetch(

@@ -61,12 +61,15 @@ class SearchData:
 @dataclass(frozen=True)
 class TrialJob:
     """A trial to run: the model and its parameters (plain names, as the factory takes them),
-    and the share of each fold's training rows its fits use (``None``: all of them)."""
+    the share of each fold's training rows its fits use (``None``: all of them), and the seconds
+    it may take (``None``: no limit). The limit binds estimators with a ``max_time`` parameter
+    only: each fold's fit gets an equal share of what is left of it."""
 
     number: int
     model: str
     params: Mapping[str, Any]
     rows_fraction: float | None = None
+    time_limit: float | None = None
 
 
 @dataclass
@@ -77,6 +80,8 @@ class TrialOutcome:
         oof: A complete trial's out-of-fold predictions, one row per training row in their
             order (probabilities in class order for classification, values for regression).
         failure: Why the trial failed, with the traceback when the model raised.
+        time_limited: Whether its fits were given a share of the job's ``time_limit`` (their
+            estimator has a ``max_time`` parameter), so that its remaining folds end in it.
     """
 
     number: int
@@ -87,6 +92,7 @@ class TrialOutcome:
     predicted_rows: int = 0
     failure: TrialFailure | None = None
     oof: np.ndarray | None = None
+    time_limited: bool = False
 
     @classmethod
     def failed(cls, number: int, kind: FailureKind, message: str) -> TrialOutcome:
@@ -137,7 +143,7 @@ def run_trial(
     data: SearchData,
     model: ModelSpec,
     metrics: Mapping[str, MetricSpec],
-    report: Callable[[int, float, float], bool],
+    report: Callable[[int, float, float, bool], bool],
 ) -> TrialOutcome:
     """Cross-validate ``job`` on ``data``.
 
@@ -146,9 +152,9 @@ def run_trial(
         data: The training data and folds.
         model: The model's record.
         metrics: Every metric to compute, by name (the primary one included).
-        report: Called with ``(fold_index, running_mean_of_primary, seconds_so_far)`` after
-            each fold but the last, when the driver may stop trials (``data.prune``); returns
-            True when the trial should stop (PRUNED).
+        report: Called with ``(fold_index, running_mean_of_primary, seconds_so_far,
+            time_limited)`` after each fold but the last, when the driver may stop trials
+            (``data.prune``); returns True when the trial should stop (PRUNED).
 
     Returns:
         The outcome. A trial that raises is FAILED with the error as its reason.
@@ -158,7 +164,8 @@ def run_trial(
         request = next(steps)
         while True:
             try:
-                stop = report(request.step, request.value, request.partial.seconds)
+                partial = request.partial
+                stop = report(request.step, request.value, partial.seconds, partial.time_limited)
             except Exception as exc:  # the trial's own handlers decide (pruned or failed)
                 request = steps.throw(exc)
             else:
@@ -180,6 +187,7 @@ def trial_steps(
         number=job.number, state=TrialState.COMPLETE, scores={name: [] for name in metrics}
     )
     oof: list[tuple[np.ndarray, np.ndarray | None]] = []
+    started = time.perf_counter()
     try:
         params = model.params.model_validate(dict(job.params))
         for fold_index, (train, valid) in enumerate(data.folds):
@@ -187,7 +195,12 @@ def trial_steps(
             if job.rows_fraction is not None:
                 seed = (data.seed, fold_index)
                 fitted = subsample(train, data.target, job.rows_fraction, seed, data.classes)
-            oof.append((valid, _run_fold(params, data, model, metrics, fitted, valid, outcome)))
+            share = None  # of the time limit: what is left of it, over the folds left
+            if job.time_limit is not None:
+                left = job.time_limit - (time.perf_counter() - started)
+                share = max(0.0, left) / (len(data.folds) - fold_index)
+            fold = _run_fold(params, data, model, metrics, (fitted, valid), outcome, share)
+            oof.append((valid, fold))
             running = outcome.mean(data.metric)
             if not math.isfinite(running):
                 raise ValueError(
@@ -249,6 +262,7 @@ def _copy(outcome: TrialOutcome) -> TrialOutcome:
         fit_times=list(outcome.fit_times),
         predict_times=list(outcome.predict_times),
         predicted_rows=outcome.predicted_rows,
+        time_limited=outcome.time_limited,
     )
 
 
@@ -268,23 +282,29 @@ def _run_fold(
     data: SearchData,
     model: ModelSpec,
     metrics: Mapping[str, MetricSpec],
-    train: np.ndarray,
-    valid: np.ndarray,
+    rows: tuple[np.ndarray, np.ndarray],
     outcome: TrialOutcome,
+    max_time: float | None,
 ) -> np.ndarray | None:
-    """Fit and score one fold; returns the predictions a run keeps for the validation rows."""
+    """Fit and score one fold (``rows``: its training and validation rows); returns the
+    predictions a run keeps for the validation rows. With ``max_time``, an estimator with a
+    ``max_time`` parameter gets it: the seconds its fit may take."""
+    train, valid = rows
     estimator = model.factory(params, task=data.task, seed=data.seed)
+    if max_time is not None and "max_time" in estimator.get_params(deep=False):
+        estimator.set_params(max_time=max_time)
+        outcome.time_limited = True
     pipeline = build_pipeline(estimator, data.kinds, data.levels, scale=model.needs_scaling)
     started = time.perf_counter()
     pipeline.fit(data.features.iloc[train], data.target[train])
     outcome.fit_times.append(time.perf_counter() - started)
-    rows = data.features.iloc[valid]
+    valid_rows = data.features.iloc[valid]
     started = time.perf_counter()
-    predictions = predict(pipeline, rows, data.task, data.classes, metrics.values())
+    predictions = predict(pipeline, valid_rows, data.task, data.classes, metrics.values())
     outcome.predict_times.append(time.perf_counter() - started)
     outcome.predicted_rows += len(valid)
     for name, value in score(metrics, data.target[valid], predictions, data.classes).items():
         outcome.scores[name].append(value)
     if not data.keep_predictions:
         return None
-    return kept_predictions(pipeline, rows, data.task, data.classes, predictions)
+    return kept_predictions(pipeline, valid_rows, data.task, data.classes, predictions)
