@@ -231,10 +231,10 @@ class Search:
         prune = running.trial.should_prune()
         # A trial that cannot end before the deadline would be cut there: stop it now and free
         # its slot, once a trial completed (until then it may be the only chance). The folds
-        # left of a trial that keeps to its time limit share what is left of that.
-        done, pace = event.step + 1, event.seconds / (event.step + 1)
-        if event.limited and running.time_limit is not None:
-            pace = max(0.0, running.time_limit - event.seconds) / max(1, self.folds - done)
+        # left of a trial that keeps to its time limit share what is left of that, if any.
+        done, pace, limit = event.step + 1, event.seconds / (event.step + 1), running.time_limit
+        if event.limited and limit is not None and event.seconds < limit:
+            pace = (limit - event.seconds) / max(1, self.folds - done)
         late = not self.budget.can_finish(pace, self.folds - done, self._finals.fits())
         if not (prune or self.deterministic) and self.progress.complete and late:
             running.out_of_time = prune = True
