@@ -175,6 +175,47 @@ def head_to_head(
     return points, pairs
 
 
+def _spread(
+    scored: Mapping[tuple[str, int], Mapping[str, float]], dataset: str, tool: str
+) -> float:
+    """The largest difference between ``tool``'s finished runs on ``dataset`` (its seed-to-seed
+    spread; 0 with fewer than two)."""
+    values = [
+        s[tool]
+        for (d, _), s in scored.items()
+        if d == dataset and math.isfinite(s.get(tool, math.nan))
+    ]
+    return max(values) - min(values) if len(values) > 1 else 0.0
+
+
+def behind_beyond_spread(rows: Sequence[Mapping[str, Any]], tool: str = "automl") -> list[str]:
+    """Each (dataset, seed, peer) where ``tool`` did worse than the peer by more than ``tool``'s
+    seed-to-seed spread on that dataset (a failed run of ``tool`` always counts), described with
+    both spreads: the target is that there are none."""
+    maximize = _maximize(rows)
+    scored = _scored(rows)
+    found = []
+    for (dataset, seed), scores in sorted(scored.items()):
+        own = scores.get(tool)
+        if own is None:
+            continue
+        spread = _spread(scored, dataset, tool)
+        for peer, theirs in sorted(scores.items()):
+            if peer == tool or not math.isfinite(theirs):
+                continue
+            behind = (theirs - own) if maximize[dataset] else (own - theirs)
+            if math.isfinite(own) and behind <= spread:
+                continue
+            spreads = f"{fmt(spread)} ({tool}), {fmt(_spread(scored, dataset, peer))} ({peer})"
+            finished = math.isfinite(own)
+            shown, how = (fmt(own), f"behind by {fmt(behind)}") if finished else ("failed", "")
+            found.append(
+                f"{dataset} seed {seed}: {tool} {shown} vs {peer} {fmt(theirs)}, "
+                f"{how or 'a failed run'}; spread {spreads}"
+            )
+    return found
+
+
 # -- CSV -----------------------------------------------------------------------------------------
 
 
@@ -316,6 +357,11 @@ def print_report(
                 f"automl vs {other}: {points:g} of {pairs} (win rate {rate}; a tie counts 1/2, "
                 "a failed run loses)"
             )
+    if "automl" in tools and len(tools) > 1:
+        behind = behind_beyond_spread(rows)
+        out(f"automl behind a peer by more than its seed-to-seed spread: {len(behind) or 'none'}")
+        for line in behind:
+            out(f"  {line}")
     for tool in tools:
         items = [item for item in table if item["tool"] == tool]
         values = [item["normalised"] for item in items if math.isfinite(item["normalised"])]

@@ -201,6 +201,36 @@ def test_head_to_head_counts_ties_as_half_and_failed_runs_as_losses(report: Modu
     assert "first places (a tie shared): automl 2.5, flaml 1.5" in lines
 
 
+def test_runs_behind_a_peer_by_more_than_automls_seed_spread_are_listed(
+    report: ModuleType,
+) -> None:
+    rows = [
+        _row("bin", 0, "automl", 0.90),
+        _row("bin", 1, "automl", 0.88),  # spread 0.02
+        _row("bin", 0, "flaml", 0.91),  # behind by 0.01: within the spread
+        _row("bin", 1, "flaml", 0.95),  # behind by 0.07: listed
+        _row("reg", 0, "automl", 3.0),
+        _row("reg", 1, "automl", 3.1),  # spread 0.1 (lower is better)
+        _row("reg", 2, "automl", None, error="crashed"),
+        _row("reg", 0, "flaml", 2.5),  # behind by 0.5: listed
+        _row("reg", 1, "flaml", 3.05),  # behind by 0.05
+        _row("reg", 2, "flaml", 2.9),  # automl failed: listed
+        _row("reg", 0, "autogluon", 3.2),  # ahead
+    ]
+    assert report.behind_beyond_spread(rows) == [
+        "bin seed 1: automl 0.8800 vs flaml 0.9500, behind by 0.0700; spread 0.0200 (automl), "
+        "0.0400 (flaml)",
+        "reg seed 0: automl 3.0000 vs flaml 2.5000, behind by 0.5000; spread 0.1000 (automl), "
+        "0.5500 (flaml)",
+        "reg seed 2: automl failed vs flaml 2.9000, a failed run; spread 0.1000 (automl), "
+        "0.5500 (flaml)",
+    ]
+    lines: list[str] = []
+    report.print_report(rows, ["bin", "reg"], ["automl", "flaml", "autogluon"], lines.append)
+    assert "automl behind a peer by more than its seed-to-seed spread: 3" in lines
+    assert not report.behind_beyond_spread(rows[:3] + rows[4:6])
+
+
 def test_csv_round_trip_recomputes_normalised_and_later_files_win(
     report: ModuleType, tmp_path: Path
 ) -> None:
