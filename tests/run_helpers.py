@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tests.conftest import ROOT, SiteDir
@@ -281,3 +283,29 @@ def cli_process(command: list[str], site: SiteDir, **options: Any) -> Any:
     return subprocess.Popen(
         [sys.executable, "-m", "automl", *command], env=environment, text=True, **options
     )
+
+
+def line_data(rows: int, folds: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[Any, Any]:
+    """A regression of ``y = x`` over ``rows`` rows, as a trial gets it (``SearchData`` with
+    ``folds``), and the ``rmse`` metric to score it: for tests that run trials directly."""
+    from automl import MetricSpec, Task
+    from automl.search import SearchData
+
+    def rmse(truth: Any, predicted: Any, **kwargs: Any) -> float:
+        return float(np.sqrt(np.mean((truth - predicted) ** 2)))
+
+    data = SearchData(
+        features=pd.DataFrame({"x": np.arange(rows, dtype=float)}),
+        target=np.arange(rows, dtype=float),
+        folds=folds,
+        task=Task.REGRESSION,
+        classes=None,
+        kinds={"x": "numeric"},
+        levels={},
+        metric="rmse",
+        metrics=[],
+        seed=0,
+    )
+    return data, {
+        "rmse": MetricSpec(name="rmse", description="d", factory=rmse, direction="minimize")
+    }

@@ -7,14 +7,14 @@ from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from automl import MetricSpec, ModelSpec, Params, Task
+from automl import ModelSpec, Params
 from automl.records import TrialState
-from automl.search import SearchData, TrialJob, run_trial
+from automl.search import TrialJob, run_trial
 from automl.search import trial as trial_module
+from tests.run_helpers import line_data
 
 
 class Clock:
@@ -65,28 +65,10 @@ def _spec(estimator: type[Timed]) -> ModelSpec:
     )
 
 
-def _rmse(truth: Any, predicted: Any, **kwargs: Any) -> float:
-    return float(np.sqrt(np.mean((truth - predicted) ** 2)))
-
-
-METRICS = {"rmse": MetricSpec(name="rmse", description="d", factory=_rmse, direction="minimize")}
-
-
-def _data(folds: int = 3) -> SearchData:
+def _data(folds: int = 3) -> tuple[Any, Any]:
     rows = 90
     parts = np.array_split(np.arange(rows), folds)
-    return SearchData(
-        features=pd.DataFrame({"x": np.arange(rows, dtype=float)}),
-        target=np.arange(rows, dtype=float),
-        folds=[(np.setdiff1d(np.arange(rows), part), part) for part in parts],
-        task=Task.REGRESSION,
-        classes=None,
-        kinds={"x": "numeric"},
-        levels={},
-        metric="rmse",
-        metrics=[],
-        seed=0,
-    )
+    return line_data(rows, [(np.setdiff1d(np.arange(rows), part), part) for part in parts])
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +85,8 @@ def _run(estimator: type[Timed], limit: float | None) -> tuple[Any, list[bool]]:
         return False
 
     job = TrialJob(number=0, model="timed", params={}, time_limit=limit)
-    return run_trial(job, _data(), _spec(estimator), METRICS, report), reports
+    data, metrics = _data()
+    return run_trial(job, data, _spec(estimator), metrics, report), reports
 
 
 def test_each_fold_gets_an_equal_share_of_what_is_left_of_the_limit() -> None:

@@ -13,6 +13,7 @@ from automl.leaderboard import Leaderboard
 from automl.records import LeaderboardRow, MetricScores, TrialRecord, TrialState
 from automl.runner.splits import warmup_fraction
 from automl.search import subsample
+from tests.run_helpers import line_data
 
 
 def test_a_share_of_the_rows_is_drawn_at_random_in_their_order_and_repeats() -> None:
@@ -56,11 +57,10 @@ def test_which_data_gets_first_trials_on_a_share(
 def test_a_trial_on_a_share_fits_on_it_and_predicts_every_row() -> None:
     """Each fold's fit sees a quarter of its training rows (drawn per fold); the out-of-fold
     predictions still cover every row, and the trial's score describes that model."""
-    import pandas as pd
     from sklearn.base import BaseEstimator, RegressorMixin
 
-    from automl import MetricSpec, ModelSpec, Params, Task
-    from automl.search import SearchData, TrialJob, run_trial
+    from automl import ModelSpec, Params
+    from automl.search import TrialJob, run_trial
 
     seen: list[int] = []
 
@@ -77,28 +77,9 @@ def test_a_trial_on_a_share_fits_on_it_and_predicts_every_row() -> None:
         name="mean", description="the mean", factory=lambda p, task, seed: Mean(), params=Params
     )
     rows = 400
-    features = pd.DataFrame({"x": np.arange(rows, dtype=float)})
-    target = np.arange(rows, dtype=float)
     order = np.random.default_rng(0).permutation(rows)
     halves = np.sort(order[:200]), np.sort(order[200:])
-    folds = [(halves[1], halves[0]), (halves[0], halves[1])]
-    data = SearchData(
-        features=features,
-        target=target,
-        folds=folds,
-        task=Task.REGRESSION,
-        classes=None,
-        kinds={"x": "numeric"},
-        levels={},
-        metric="rmse",
-        metrics=[],
-        seed=0,
-    )
-
-    def rmse(truth: Any, predicted: Any, **kwargs: Any) -> float:
-        return float(np.sqrt(np.mean((truth - predicted) ** 2)))
-
-    metrics = {"rmse": MetricSpec(name="rmse", description="d", factory=rmse, direction="minimize")}
+    data, metrics = line_data(rows, [(halves[1], halves[0]), (halves[0], halves[1])])
     job = TrialJob(number=0, model="mean", params={}, rows_fraction=0.25)
     outcome = run_trial(job, data, spec, metrics, lambda *args: False)
     assert outcome.state is TrialState.COMPLETE, outcome.error
