@@ -206,13 +206,12 @@ def behind_beyond_spread(rows: Sequence[Mapping[str, Any]], tool: str = "automl"
             behind = (theirs - own) if maximize[dataset] else (own - theirs)
             if math.isfinite(own) and behind <= spread:
                 continue
+            if math.isfinite(own):
+                what = f"{tool} {fmt(own)} vs {peer} {fmt(theirs)}, behind by {fmt(behind)}"
+            else:
+                what = f"{tool} failed vs {peer} {fmt(theirs)}, a failed run"
             spreads = f"{fmt(spread)} ({tool}), {fmt(_spread(scored, dataset, peer))} ({peer})"
-            finished = math.isfinite(own)
-            shown, how = (fmt(own), f"behind by {fmt(behind)}") if finished else ("failed", "")
-            found.append(
-                f"{dataset} seed {seed}: {tool} {shown} vs {peer} {fmt(theirs)}, "
-                f"{how or 'a failed run'}; spread {spreads}"
-            )
+            found.append(f"{dataset} seed {seed}: {what}; spread {spreads}")
     return found
 
 

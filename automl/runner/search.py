@@ -226,8 +226,8 @@ def run_search(
             preload.add(*live.models)  # likely refitted here: import their libraries now
 
     try:
-        deadline = budget.search_deadline(())
-        if deadline is None or budget.clock() < deadline:  # with no time left, start no worker
+        left = budget.search_left(())
+        if left is None or left > 0.0:  # with no time left, start no worker
             executor.start(
                 WorkerSetup(data=data, plugins=plugin_refs(resolved.registry), models=list(models))
             )

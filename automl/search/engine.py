@@ -215,9 +215,10 @@ class Search:
                 self._finish(TrialOutcome.failed(trial.number, FailureKind.ERROR, why))
                 continue
             trial.set_user_attr(DRIVER, self.driver)
-            share = trial.user_attrs.get(ROWS_FRACTION)  # time limit: to the search's deadline
+            share = trial.user_attrs.get(ROWS_FRACTION)
             limit = None if self.deterministic else self.budget.search_left(self._finals.fits())
-            self.pending[trial.number] = _Running(trial, model, params, set(), False, share, limit)
+            running = _Running(trial, model, params, rows_fraction=share, time_limit=limit)
+            self.pending[trial.number] = running
             self.executor.submit(TrialJob(trial.number, model, params, share, limit))
         self._emit()
 

@@ -207,9 +207,7 @@ def schedule_next(
     trials = study.get_trials(deepcopy=False)
     if any(trial.state == OptunaState.WAITING for trial in trials):
         return
-    deadline = budget.search_deadline(fits)
-    left = None if deadline is None else max(0.0, deadline - budget.clock())
-    model = scheduler.choose(len(trials), left)
+    model = scheduler.choose(len(trials), budget.search_left(fits))
     if model is not None:
         study.enqueue_trial(scheduler.next_params(model), user_attrs={"scheduled": True})
 
