@@ -46,7 +46,10 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
     import optuna
 
     if name == Sampler.TPE:
-        return optuna.samplers.TPESampler(seed=seed)
+        from automl.search.startup import ModelStartupSampler
+
+        # Each model's first trials at random: TPE on a model's few trials collapses on them.
+        return ModelStartupSampler(optuna.samplers.TPESampler(seed=seed), seed)
     if name == Sampler.RANDOM:
         return optuna.samplers.RandomSampler(seed=seed)
     if name == Sampler.CMAES:

@@ -6,6 +6,10 @@ number of trees is capped by ``iterations`` and not searched: every fit early-st
 validation split (:mod:`automl_catboost.estimators`). The cap (500 rounds) and the depth range
 (4 to 8) keep one fit on 10,000 rows to seconds on the one thread a trial is given: depth 6
 took about 4 s and depth 8 about 8 s on 10,000 rows and 48 features, where depth 10 took 69 s.
+Under that cap, data that needs many rounds asks for a high learning rate and a light penalty:
+on ``car`` the search piled up at the former bounds (0.3 and 1.0), and 0.5 with 0.3 lowered the
+cross-validated log loss from 0.030 to 0.023 and the test log loss from 0.012 to 0.007 (means
+over two splits, depth 4).
 """
 
 from __future__ import annotations
@@ -46,8 +50,8 @@ class CatBoostParams(Params):
 
 def _search_space(sampler: ParamSampler, task: Task) -> None:
     sampler.suggest_int("depth", 4, 8)
-    sampler.suggest_float("learning_rate", 0.01, 0.3, log=True)
-    sampler.suggest_float("l2_leaf_reg", 1.0, 30.0, log=True)
+    sampler.suggest_float("learning_rate", 0.01, 0.5, log=True)
+    sampler.suggest_float("l2_leaf_reg", 0.1, 30.0, log=True)
 
 
 def _build(params: CatBoostParams, *, task: Task, seed: int) -> Any:

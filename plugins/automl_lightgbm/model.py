@@ -2,7 +2,9 @@
 
 The search space follows what tends to win tabular benchmarks: tree size (``num_leaves``,
 ``min_child_samples``), learning rate, row and column subsampling and L1/L2 penalties, all on
-log scales where the effect is multiplicative. The number of trees is not searched: every fit
+log scales where the effect is multiplicative. Small trees are in it (four leaves, two rows
+per leaf): on ``car``, whose classes follow rules on six categorical columns, many rounds of
+four-leaf trees scored a test log loss several times lower than the default's 31 leaves. The number of trees is not searched: every fit
 early-stops on an inner validation split (:mod:`automl_lightgbm.estimators`).
 """
 
@@ -62,9 +64,9 @@ class LightGBMParams(Params):
 
 
 def _search_space(sampler: ParamSampler, task: Task) -> None:
-    sampler.suggest_int("num_leaves", 8, 256, log=True)
+    sampler.suggest_int("num_leaves", 4, 256, log=True)
     sampler.suggest_float("learning_rate", 0.01, 0.3, log=True)
-    sampler.suggest_int("min_child_samples", 5, 100, log=True)
+    sampler.suggest_int("min_child_samples", 2, 100, log=True)
     sampler.suggest_float("colsample_bytree", 0.5, 1.0)
     sampler.suggest_float("subsample", 0.5, 1.0)
     sampler.suggest_float("reg_alpha", 1e-8, 10.0, log=True)
