@@ -231,6 +231,35 @@ def test_runs_behind_a_peer_by_more_than_automls_seed_spread_are_listed(
     assert not report.behind_beyond_spread(rows[:3] + rows[4:6])
 
 
+def test_datasets_whose_mean_is_behind_a_peer_beyond_the_larger_spread_are_listed(
+    report: ModuleType,
+) -> None:
+    rows = [
+        _row("bin", 0, "automl", 0.90),
+        _row("bin", 1, "automl", 0.88),  # mean 0.89, spread 0.02
+        _row("bin", 0, "flaml", 0.91),
+        _row("bin", 1, "flaml", 0.95),  # mean 0.93, spread 0.04: behind by 0.04, not beyond
+        _row("bin", 0, "autogluon", 0.96),
+        _row("bin", 1, "autogluon", 0.95),  # mean 0.955, spread 0.01: behind by 0.065
+        _row("reg", 0, "automl", 3.0),
+        _row("reg", 1, "automl", None, error="crashed"),
+        _row("reg", 0, "flaml", 3.5),
+        _row("reg", 1, "flaml", 3.4),  # automl failed where flaml finished
+        _row("reg", 0, "autogluon", None, error="crashed"),
+        _row("reg", 1, "autogluon", None, error="crashed"),  # no finished run: no comparison
+    ]
+    assert report.behind_on_mean(rows) == [
+        "bin: automl 0.8900 vs autogluon 0.9550 (means of 2 seed(s)), behind by 0.0650; the "
+        "larger seed-to-seed spread 0.0200",
+        "reg: automl failed a run that flaml finished",
+    ]
+    lines: list[str] = []
+    report.print_report(rows, ["bin", "reg"], ["automl", "flaml", "autogluon"], lines.append)
+    expected = "datasets where automl's mean is behind a peer's by more than the larger"
+    assert f"{expected} seed-to-seed spread: 2" in lines
+    assert not report.behind_on_mean(rows[:4])
+
+
 def test_csv_round_trip_recomputes_normalised_and_later_files_win(
     report: ModuleType, tmp_path: Path
 ) -> None:
