@@ -313,3 +313,35 @@ def test_the_ensemble_row_ranks_like_a_trial() -> None:
     board.remove_ensemble()
     assert [r.trial for r in board.rows] == [1]
     assert board.ensemble is None
+
+
+def test_with_folds_the_selection_scores_as_the_leaderboard_does() -> None:
+    """Scored over all rows at once, ROC AUC rewards a model whose scale agrees across folds;
+    the leaderboard averages the folds' scores. With the folds, the selection's first pick is
+    the model the leaderboard ranks first, so the ensemble it keeps is never below it."""
+    from automl.ensemble import selection_scorer
+    from automl.specs import Task
+    from automl_sklearn.metrics import METRICS
+
+    roc_auc = next(spec for spec in METRICS if spec.name == "roc_auc")
+    rng = np.random.default_rng(0)
+    truth = np.tile([0, 1], 100)
+    folds = [np.arange(0, 100), np.arange(100, 200)]
+    # "ranked": perfect within each fold, on a different scale in each (fold 1 low, fold 2 high).
+    ranked = truth * 0.05 + np.where(np.arange(200) < 100, 0.0, 0.9)
+    # "steady": one scale everywhere, a few rows out of order in each fold.
+    steady = np.clip(truth * 0.6 + 0.2 + rng.normal(0, 0.15, 200), 0, 1)
+
+    def proba(p: np.ndarray) -> np.ndarray:
+        return np.c_[1 - p, p]
+
+    candidates = [Candidate(1, proba(ranked)), Candidate(2, proba(steady))]
+    classes = [0, 1]
+    pooled = selection_scorer(roc_auc, truth, Task.BINARY, classes, candidates)
+    by_fold = selection_scorer(roc_auc, truth, Task.BINARY, classes, candidates, folds)
+    fold_mean = [np.mean([roc_auc_score(truth[v], p[v]) for v in folds]) for p in (ranked, steady)]
+    assert by_fold(proba(ranked)) == pytest.approx(fold_mean[0]) == pytest.approx(1.0)
+    assert by_fold(proba(steady)) == pytest.approx(fold_mean[1])
+    assert pooled(proba(ranked)) < pooled(proba(steady))  # the two measures disagree
+    picks = [greedy_selection(candidates, s, maximize=True, size=1) for s in (by_fold, pooled)]
+    assert [list(pick.weights) if pick else None for pick in picks] == [[1], [2]]

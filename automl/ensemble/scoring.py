@@ -44,12 +44,52 @@ def selection_scorer(
     task: Task,
     classes: Sequence[Any] | None,
     candidates: Sequence[Candidate],
+    folds: Sequence[np.ndarray] | None = None,
 ) -> Callable[[np.ndarray], float]:
     """The metric for the selection: a fast numpy version where one agrees with the plugin's
-    score on these predictions (:mod:`automl.ensemble.fast`), else the plugin's."""
+    score on these predictions (:mod:`automl.ensemble.fast`), else the plugin's.
 
+    With ``folds`` (each cross-validation fold's validation positions in ``truth``), the mean
+    of the folds' scores: what the leaderboard says of a trial and of the ensemble. Scored over
+    all rows at once instead, a ranking metric such as ROC AUC also rewards predictions that
+    agree in scale across folds, so the selection's first pick could differ from the best trial
+    and the ensemble it kept could score below that trial on the leaderboard.
+    """
+    if folds is None:
+        first, second = candidates[0].predictions, candidates[1].predictions
+        return _fast_or_plugin(spec, truth, task, classes, first, second)
+    import numpy as np
+
+    parts = [
+        (
+            valid,
+            _fast_or_plugin(
+                spec,
+                truth[valid],
+                task,
+                classes,
+                candidates[0].predictions[valid],
+                candidates[1].predictions[valid],
+            ),
+        )
+        for valid in folds
+    ]
+
+    def score(blended: np.ndarray) -> float:
+        return float(np.mean([part(blended[valid]) for valid, part in parts]))
+
+    return score
+
+
+def _fast_or_plugin(
+    spec: MetricSpec,
+    truth: Any,
+    task: Task,
+    classes: Sequence[Any] | None,
+    first: np.ndarray,
+    second: np.ndarray,
+) -> Callable[[np.ndarray], float]:
     plugin = metric_scorer(spec, truth, task, classes)
-    first, second = candidates[0].predictions, candidates[1].predictions
     samples = [first, blend([first, second], [0.5, 0.5])]
     fast = checked_fast_scorer(spec.name, truth, classes, plugin, samples)
     return fast or plugin

@@ -95,9 +95,12 @@ def build_ensemble(
     table, split = prepared.table, prepared.split
     truth = table.target[split.train_rows]
     metric = prepared.metric
+    cv_folds = folds(table, split.train_rows, prepared.cv, search.seed)
     selection = greedy_selection(
         candidates,
-        selection_scorer(metric, truth, table.task, table.classes, candidates),
+        selection_scorer(
+            metric, truth, table.task, table.classes, candidates, [v for _, v in cv_folds]
+        ),
         maximize=metric.direction == "maximize",
         size=spec.size,
         seed=search.seed,
@@ -122,7 +125,7 @@ def build_ensemble(
         ),
         row=LeaderboardRow(rank=0, trial=None, model=ENSEMBLE),
         oof={c.trial: c.predictions for c in candidates if c.trial in selection.weights},
-        folds=folds(table, split.train_rows, prepared.cv, search.seed),
+        folds=cv_folds,
     )
     describe_plan(plan, prepared, rows, selection.weights)
     leaderboard.add(plan.row)

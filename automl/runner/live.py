@@ -76,6 +76,7 @@ class LiveSelection:
         self.share = budget.members  # kept for members unknown yet: not needed once known
         self.maximize = prepared.metric.direction == "maximize"
         self.truth = prepared.table.target[prepared.split.train_rows]
+        self.folds: list[np.ndarray] | None = None  # the validation rows, computed at first use
         self.every = max(EVERY_SECONDS, EVERY_SHARE * (budget.time_budget or 0.0))
         self.kept: dict[int, _Kept] = {}
         self.models: tuple[str, ...] = ()
@@ -123,6 +124,16 @@ class LiveSelection:
         held = diverse(ranked, models, self.spec.candidates)
         self.kept = {candidate.trial: self.kept[candidate.trial] for candidate in held}
 
+    def _folds(self) -> list[np.ndarray]:
+        """Each fold's validation rows, as the trials were scored (the ensemble phase's)."""
+        from automl.runner.splits import folds
+
+        if self.folds is None:
+            prepared = self.prepared
+            split = folds(prepared.table, prepared.split.train_rows, prepared.cv, self.seed)
+            self.folds = [valid for _, valid in split]
+        return self.folds
+
     def select(self) -> None:
         """Select the ensemble of the candidates held now and note its members' fit times."""
         from automl.ensemble import distinct, greedy_selection, selection_scorer
@@ -138,7 +149,12 @@ class LiveSelection:
         selection = greedy_selection(
             candidates,
             selection_scorer(
-                self.prepared.metric, self.truth, table.task, table.classes, candidates
+                self.prepared.metric,
+                self.truth,
+                table.task,
+                table.classes,
+                candidates,
+                self._folds(),
             ),
             maximize=self.maximize,
             size=self.spec.size,
