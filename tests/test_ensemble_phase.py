@@ -264,6 +264,12 @@ def _record(number: int, value: float, fit_time: float) -> Any:
     )
 
 
+def _folds(prepared: Any) -> Any:
+    from automl.runner.splits import folds
+
+    return folds(prepared.table, prepared.split.train_rows, prepared.cv, 0)
+
+
 def _live(setup: Any, time_budget: float = 100.0) -> tuple[Any, Any, Any]:
     from automl.runner.live import LiveSelection
     from automl.search import LikelyFinals
@@ -273,7 +279,7 @@ def _live(setup: Any, time_budget: float = 100.0) -> tuple[Any, Any, Any]:
     clock = FakeClock()
     budget = Budget(time_budget=time_budget, cv=3, clock=clock, finals=1, members=5.0, started=0.0)
     finals = LikelyFinals(maximize=True, limit=budget.finals)
-    return LiveSelection(resolved, prepared, budget, finals), finals, clock
+    return LiveSelection(resolved, prepared, budget, finals, _folds(prepared)), finals, clock
 
 
 def test_the_reserve_follows_the_members_the_selection_chooses(setup: Any) -> None:
@@ -363,11 +369,12 @@ def test_no_live_selection_without_a_deadline_or_an_ensemble(setup: Any) -> None
 
     resolved, prepared, _ = setup
     finals = LikelyFinals(maximize=True)
-    assert live_selection(resolved, prepared, Budget(n_trials=4), finals) is None
+    folds = _folds(prepared)
+    assert live_selection(resolved, prepared, Budget(n_trials=4), finals, folds) is None
     timed = Budget(time_budget=60)
-    assert live_selection(resolved, prepared, timed, finals) is not None
+    assert live_selection(resolved, prepared, timed, finals, folds) is not None
     recipe = resolved.recipe
     off = recipe.model_copy(
         update={"ensemble": recipe.ensemble.model_copy(update={"enabled": False})}
     )
-    assert live_selection(replace(resolved, recipe=off), prepared, timed, finals) is None
+    assert live_selection(replace(resolved, recipe=off), prepared, timed, finals, folds) is None

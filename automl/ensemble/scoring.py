@@ -55,28 +55,15 @@ def selection_scorer(
     agree in scale across folds, so the selection's first pick could differ from the best trial
     and the ensemble it kept could score below that trial on the leaderboard.
     """
-    if folds is None:
-        first, second = candidates[0].predictions, candidates[1].predictions
-        return _fast_or_plugin(spec, truth, task, classes, first, second)
     import numpy as np
 
     parts = [
-        (
-            valid,
-            _fast_or_plugin(
-                spec,
-                truth[valid],
-                task,
-                classes,
-                candidates[0].predictions[valid],
-                candidates[1].predictions[valid],
-            ),
-        )
-        for valid in folds
+        (rows, _fast_or_plugin(spec, truth[rows], task, classes, candidates, rows))
+        for rows in (folds if folds is not None else [slice(None)])
     ]
 
     def score(blended: np.ndarray) -> float:
-        return float(np.mean([part(blended[valid]) for valid, part in parts]))
+        return float(np.mean([part(blended[rows]) for rows, part in parts]))
 
     return score
 
@@ -86,10 +73,13 @@ def _fast_or_plugin(
     truth: Any,
     task: Task,
     classes: Sequence[Any] | None,
-    first: np.ndarray,
-    second: np.ndarray,
+    candidates: Sequence[Candidate],
+    rows: Any,
 ) -> Callable[[np.ndarray], float]:
+    """The fast scorer of ``truth`` where it agrees with the plugin on the first two
+    candidates' predictions of these rows, else the plugin's."""
     plugin = metric_scorer(spec, truth, task, classes)
+    first, second = candidates[0].predictions[rows], candidates[1].predictions[rows]
     samples = [first, blend([first, second], [0.5, 0.5])]
     fast = checked_fast_scorer(spec.name, truth, classes, plugin, samples)
     return fast or plugin

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,8 @@ class LiveSelection:
         prepared: The prepared data (the training target, the metric).
         budget: The run's budget (its clock and time budget).
         finals: What the search's reserve is planned from.
+        folds: The cross-validation folds the trials are scored on (training and validation
+            positions in the training rows): the selection scores fold by fold, as they are.
     """
 
     def __init__(
@@ -67,6 +70,7 @@ class LiveSelection:
         prepared: Prepared,
         budget: Budget,
         finals: LikelyFinals,
+        folds: Sequence[tuple[np.ndarray, np.ndarray]],
     ) -> None:
         self.spec = resolved.recipe.ensemble
         self.seed = resolved.recipe.search.seed
@@ -76,7 +80,7 @@ class LiveSelection:
         self.share = budget.members  # kept for members unknown yet: not needed once known
         self.maximize = prepared.metric.direction == "maximize"
         self.truth = prepared.table.target[prepared.split.train_rows]
-        self.folds: list[np.ndarray] | None = None  # the validation rows, computed at first use
+        self.valid = [valid for _, valid in folds]
         self.every = max(EVERY_SECONDS, EVERY_SHARE * (budget.time_budget or 0.0))
         self.kept: dict[int, _Kept] = {}
         self.models: tuple[str, ...] = ()
@@ -124,16 +128,6 @@ class LiveSelection:
         held = diverse(ranked, models, self.spec.candidates)
         self.kept = {candidate.trial: self.kept[candidate.trial] for candidate in held}
 
-    def _folds(self) -> list[np.ndarray]:
-        """Each fold's validation rows, as the trials were scored (the ensemble phase's)."""
-        from automl.runner.splits import folds
-
-        if self.folds is None:
-            prepared = self.prepared
-            split = folds(prepared.table, prepared.split.train_rows, prepared.cv, self.seed)
-            self.folds = [valid for _, valid in split]
-        return self.folds
-
     def select(self) -> None:
         """Select the ensemble of the candidates held now and note its members' fit times."""
         from automl.ensemble import distinct, greedy_selection, selection_scorer
@@ -154,7 +148,7 @@ class LiveSelection:
                 table.task,
                 table.classes,
                 candidates,
-                self._folds(),
+                self.valid,
             ),
             maximize=self.maximize,
             size=self.spec.size,
@@ -178,7 +172,11 @@ class LiveSelection:
 
 
 def live_selection(
-    resolved: ResolvedRecipe, prepared: Prepared, budget: Budget, finals: LikelyFinals
+    resolved: ResolvedRecipe,
+    prepared: Prepared,
+    budget: Budget,
+    finals: LikelyFinals,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
 ) -> LiveSelection | None:
     """A live selection for a run that will build an ensemble under a time budget (else
     ``None``: without a deadline, the reserve does not matter)."""
@@ -186,4 +184,4 @@ def live_selection(
 
     if budget.time_budget is None or not may_ensemble(resolved):
         return None
-    return LiveSelection(resolved, prepared, budget, finals)
+    return LiveSelection(resolved, prepared, budget, finals, folds)

@@ -217,7 +217,7 @@ def run_search(
     on_trial = _trial_callback(resolved, files, study, budget, preload, (metric, metrics))
     # The reserve follows the ensemble the kept predictions select (its members' refits).
     finals = LikelyFinals(maximize, budget.finals)
-    live = live_selection(resolved, prepared, budget, finals)
+    live = live_selection(resolved, prepared, budget, finals, data.folds)
 
     def on_predictions(record: TrialRecord, oof: np.ndarray) -> None:
         store.add(record.number, record.value, oof, record.model)

@@ -49,7 +49,7 @@ class ModelStartupSampler(optuna.samplers.BaseSampler):
         self._base = base
         self._random = optuna.samplers.RandomSampler(seed=seed)
         self._n_startup = n_startup
-        self._at_random: dict[int, bool] = {}
+        self._decided: tuple[int, bool] = (-1, False)  # (trial number, at random)
 
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial
@@ -77,11 +77,11 @@ class ModelStartupSampler(optuna.samplers.BaseSampler):
     def _startup(self, study: optuna.Study, trial: FrozenTrial, model: str) -> bool:
         """Whether ``trial`` (of ``model``) is among that model's first trials; decided once
         per trial, so that all its parameters come from one sampler."""
-        if trial.number not in self._at_random:
+        if self._decided[0] != trial.number:  # the driver samples one trial at a time
             finished = study.get_trials(deepcopy=False, states=_FINISHED)
             done = sum(1 for other in finished if other.params.get(MODEL_PARAM) == model)
-            self._at_random = {trial.number: done < self._n_startup}  # one trial at a time
-        return self._at_random[trial.number]
+            self._decided = (trial.number, done < self._n_startup)
+        return self._decided[1]
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         self._base.before_trial(study, trial)

@@ -4,8 +4,9 @@ The search space follows what tends to win tabular benchmarks: tree size (``num_
 ``min_child_samples``), learning rate, row and column subsampling and L1/L2 penalties, all on
 log scales where the effect is multiplicative. Small trees are in it (four leaves, two rows
 per leaf): on ``car``, whose classes follow rules on six categorical columns, many rounds of
-four-leaf trees scored a test log loss several times lower than the default's 31 leaves. The number of trees is not searched: every fit
-early-stops on an inner validation split (:mod:`automl_lightgbm.estimators`).
+four-leaf trees scored a test log loss several times lower than the default's 31 leaves. The
+number of trees is not searched: every fit early-stops on an inner validation split
+(:mod:`automl_lightgbm.estimators`).
 """
 
 from __future__ import annotations
