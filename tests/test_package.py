@@ -292,6 +292,44 @@ def test_requirements_detect_lightgbm(tmp_path: Path, data: pd.DataFrame) -> Non
     assert f"lightgbm=={metadata.version('lightgbm')}" in text.splitlines()
 
 
+def test_installed_distributions_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Reading every distribution's file list took 0.4 s, and a run asks twice.
+    from automl.package.environment import distributions_of, module_distributions
+
+    calls = []
+
+    def packages_distributions() -> dict[str, list[str]]:
+        calls.append(1)
+        return {"sklearn": ["scikit-learn"]}
+
+    monkeypatch.setattr(metadata, "packages_distributions", packages_distributions)
+    module_distributions.cache_clear()
+    try:
+        assert "scikit-learn" in distributions_of({"sklearn"})
+        assert "scikit-learn" in distributions_of({"sklearn", "numpy"})
+    finally:
+        module_distributions.cache_clear()
+    assert calls == [1]
+
+
+def test_the_input_example_is_predicted_once_per_check(
+    tmp_path: Path, classifier: Pipeline, data: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An ensemble predicts through every member's pipeline: once for the predictions to
+    # reproduce, once for the example in the users' column types; the reloaded copy once more.
+    real = Pipeline.predict
+    calls: list[str] = []
+
+    def predict(self: Pipeline, features: Any, **params: Any) -> Any:
+        calls.append("original" if self is classifier else "reloaded")
+        return real(self, features, **params)
+
+    monkeypatch.setattr(Pipeline, "predict", predict)
+    _write_classifier(tmp_path / "model", classifier, data)
+    assert calls.count("original") == 2
+    assert calls.count("reloaded") == 1
+
+
 def test_local_version_labels_are_not_pinned() -> None:
     from automl.package.environment import requirements_text
 

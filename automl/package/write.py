@@ -97,16 +97,15 @@ def _same_predictions(expected: Any, actual: Any, task: str) -> bool:
 
 
 def _stored_example(
-    pipeline: Any, example: pd.DataFrame, features: list[Feature], task: str
+    pipeline: Any, example: pd.DataFrame, expected: Any, features: list[Feature], task: str
 ) -> pd.DataFrame:
     """The input example to store: ``example`` in the users' column types (see
-    :mod:`automl.package.examples`), if those rows convert back to the same predictions."""
+    :mod:`automl.package.examples`), if those rows convert back to ``expected``, the
+    pipeline's predictions for ``example``."""
     stored = in_input_types(example, features)
     back = back_to_training_types(stored, features)
     try:
-        same = back is not None and _same_predictions(
-            pipeline.predict(example), pipeline.predict(back), task
-        )
+        same = back is not None and _same_predictions(expected, pipeline.predict(back), task)
     except (TypeError, ValueError):
         same = False
     if not same:
@@ -225,6 +224,8 @@ def write_package(
     temporary = final.with_name(f".{final.name}.tmp-{uuid.uuid4().hex[:12]}")
     temporary.mkdir()
     try:
+        # Predicted once: an ensemble predicts through every member's pipeline.
+        expected = pipeline.predict(example)
         _build(
             temporary,
             pipeline=pipeline,
@@ -232,12 +233,12 @@ def write_package(
             target=target,
             classes=labels,
             features=features,
-            example=_stored_example(pipeline, example, features, task),
+            example=_stored_example(pipeline, example, expected, features, task),
             reference_sample=reference_sample,
             metadata_text=metadata_text,
         )
         reloaded = load_model(temporary)
-        if not _same_predictions(pipeline.predict(example), reloaded.predict(example), task):
+        if not _same_predictions(expected, reloaded.predict(example), task):
             raise PackageError(
                 "the written package does not reproduce the pipeline's predictions on the "
                 "input example: the pipeline does not survive pickling"

@@ -13,7 +13,7 @@ import importlib.metadata
 import logging
 import os
 import platform
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from automl.errors import AutomlError, ExecutorError
@@ -64,15 +64,15 @@ ENSEMBLE_SECONDS = 1.0
 def versions() -> dict[str, str | None]:
     """Versions of Python and the key libraries (without importing them); a library installed
     under another distribution name (xgboost as xgboost-cpu) is found by its module's name."""
+    from automl.package.environment import module_distributions
+
     found: dict[str, str | None] = {"python": platform.python_version()}
-    providers: Mapping[str, list[str]] = {}
     for name in VERSIONED:
         found[name] = None
         try:
             found[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
-            providers = providers or importlib.metadata.packages_distributions()
-            for other in providers.get(name, []):
+            for other in module_distributions().get(name, []):
                 found[name] = importlib.metadata.version(other)
     return found
 
