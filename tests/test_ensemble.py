@@ -7,7 +7,8 @@ import pickle
 
 import numpy as np
 import pytest
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import accuracy_score, log_loss, mean_absolute_error, roc_auc_score
 
 from automl.ensemble import (
@@ -253,6 +254,59 @@ def test_ensemble_model_averages_its_members() -> None:
     assert "lr (trial 3) 0.75" in repr(model)
     with pytest.raises(ValueError, match="at least one"):
         EnsembleModel([], None)
+
+
+class _Centring(TransformerMixin, BaseEstimator):
+    """A preprocessing step that counts its transforms (over every instance)."""
+
+    transforms = 0
+
+    def fit(self, rows: np.ndarray, target: object = None) -> _Centring:
+        self.mean_ = np.asarray(rows).mean(axis=0)
+        return self
+
+    def transform(self, rows: np.ndarray) -> np.ndarray:
+        type(self).transforms += 1
+        return np.asarray(rows) - self.mean_
+
+
+def test_members_with_identical_preprocessing_share_one_copy() -> None:
+    from sklearn.pipeline import make_pipeline
+
+    from automl.evaluation import aligned_proba
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(150, 3))
+    y = np.where(x[:, 0] - x[:, 2] + 0.5 * rng.normal(size=150) > 0, "yes", "no")
+    pipelines = [
+        make_pipeline(_Centring(), LogisticRegression(C=1.0)).fit(x, y),
+        make_pipeline(_Centring(), LogisticRegression(C=0.05)).fit(x, y),
+        make_pipeline(_Centring(), LogisticRegression()).fit(x[:100], y[:100]),  # other rows
+    ]
+    expected = sum(aligned_proba(p, x, ["no", "yes"]) for p in pipelines) / 3
+    model = EnsembleModel(
+        [EnsembleMember(n, "lr", 1.0, p) for n, p in enumerate(pipelines)], ["no", "yes"]
+    )
+    steps = [member.pipeline.steps[0][1] for member in model.members]
+    assert steps[0] is steps[1]
+    assert steps[2] is not steps[0]
+    assert [m.pipeline.steps[-1][1] for m in model.members] == [p[-1] for p in pipelines]
+    _Centring.transforms = 0
+    assert np.allclose(model.predict_proba(x), expected, rtol=0, atol=1e-12)
+    assert _Centring.transforms == 2  # once per copy, not once per member
+    back = pickle.loads(pickle.dumps(model))
+    assert back.members[0].pipeline.steps[0][1] is back.members[1].pipeline.steps[0][1]
+    assert np.allclose(back.predict_proba(x), expected, rtol=0, atol=1e-12)
+
+    values = x @ np.array([1.0, 2.0, -1.0])
+    regressors = [make_pipeline(_Centring(), Ridge(alpha=a)).fit(x, values) for a in (0.1, 50)]
+    ensemble = EnsembleModel(
+        [EnsembleMember(n, "ridge", 1, r) for n, r in enumerate(regressors)], None
+    )
+    mean = (regressors[0].predict(x) + regressors[1].predict(x)) / 2
+    _Centring.transforms = 0
+    assert np.allclose(ensemble.predict(x), mean, rtol=0, atol=1e-9)
+    assert _Centring.transforms == 1
 
 
 def test_regression_ensemble_pickles_and_predicts_the_weighted_mean() -> None:
